@@ -1,0 +1,205 @@
+"""The headless command line: ``scatterdash compare`` (and the sub-commands of other modules).
+
+Exit codes: 0 decided, 1 undecided, 2 usage or config error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from core._comparator import PriceComparator
+from core._comparison import Comparison, PricedQuote
+from core._config import STRATEGIES, Config, load_config
+from core._errors import ConfigError
+
+__all__ = ["add_compare_parser", "configure_logging", "main", "run_compare"]
+
+EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _product(text: str) -> str:
+    if not text.strip() or len(text) > 200:
+        raise argparse.ArgumentTypeError("must be 1 to 200 characters")
+    return text
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
+    )
+
+
+def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "compare", help="run one price comparison headless and print the outcome"
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", metavar="FILE", help="TOML config with the suppliers")
+    source.add_argument(
+        "--demo", action="store_true", help="compare against the embedded demo fleet"
+    )
+    parser.add_argument("--product", required=True, type=_product, metavar="SKU")
+    parser.add_argument("--quantity", required=True, type=_positive_int, metavar="N")
+    parser.add_argument("--strategy", choices=STRATEGIES)
+    parser.add_argument("--quorum", type=_positive_int, metavar="K")
+    parser.add_argument("--min-responses", type=_non_negative_int, metavar="M")
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_verbose(parser)
+    parser.set_defaults(handler=run_compare)
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
+    async with PriceComparator(config) as comparator:
+        return await comparator.compare(
+            args.product,
+            args.quantity,
+            strategy=args.strategy,
+            quorum=args.quorum,
+            min_responses=args.min_responses,
+            timeout=args.timeout,
+        )
+
+
+async def _compare_demo(args: argparse.Namespace) -> Comparison:
+    from core.fleet import embedded_demo_fleet  # the simulation is only loaded when asked for
+
+    async with embedded_demo_fleet() as fleet:
+        return await _compare(fleet.config, args)
+
+
+def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.demo:
+        comparison = asyncio.run(_compare_demo(args))
+    else:
+        config = load_config(args.config)
+        comparison = asyncio.run(_compare(config, args))
+    if args.json:
+        out.write(json.dumps(comparison.to_dict()) + "\n")
+    else:
+        out.write(format_table(comparison))
+    return EXIT_DECIDED if comparison.decided else EXIT_UNDECIDED
+
+
+def _money(quote: PricedQuote | None) -> str:
+    if quote is None:
+        return "—"
+    q = quote.quote
+    return f"{quote.supplier}: {q.total_price:,.2f} {q.currency} ({q.delivery_days} d)"
+
+
+def format_table(comparison: Comparison) -> str:
+    by_supplier = {q.supplier: q for q in comparison.quotes}
+    winner = comparison.winner.supplier if comparison.winner and comparison.decided else None
+    lines = [
+        f"{comparison.strategy} for {comparison.quantity} × {comparison.product_id}: "
+        + ("decided" if comparison.decided else f"UNDECIDED: {comparison.error}")
+        + (" (partial: the deadline cut some suppliers off)" if comparison.partial else ""),
+        f"winner:           {_money(comparison.winner) if comparison.decided else '—'}",
+        f"cheapest:         {_money(comparison.cheapest)}",
+        f"fastest delivery: {_money(comparison.fastest_delivery)}",
+        f"elapsed:          {comparison.elapsed_ms:.1f} ms",
+        f"correlation id:   {comparison.correlation_id}",
+        "",
+    ]
+    header = ("", "supplier", "status", "latency", "total", "unit", "stock", "days", "note")
+    rows = [header]
+    for result in comparison.suppliers:
+        quote = by_supplier.get(result.name)
+        q = quote.quote if quote else None
+        rows.append(
+            (
+                "*" if result.name == winner else "",
+                result.name,
+                result.status.value,
+                "" if result.latency_ms is None else f"{result.latency_ms:.1f} ms",
+                f"{q.total_price:,.2f} {q.currency}" if q else "",
+                f"{q.unit_price:,.2f}" if q else "",
+                ("in stock" if q.in_stock else "out") if q else "",
+                str(q.delivery_days) if q else "",
+                result.error or "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scatterdash", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    add_compare_parser(subparsers)
+    try:
+        from core.fleet.cli import add_fleet_parser
+    except ImportError:  # the fleet package is optional for the headless engine
+        pass
+    else:
+        add_fleet_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        print(f"scatterdash: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
+        print(f"scatterdash: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""PriceComparator: the price-comparison domain on top of the generic engine."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+
+from core._breaker import CircuitBreaker
+from core._comparison import Comparison, PricedQuote
+from core._config import STRATEGIES, Config, SupplierConfig
+from core._engine import Destination, ScatterGather, ScatterOutcome
+from core._errors import ConfigError, NoAvailableSupplierError
+from core._events import ComparisonFinished, ComparisonStarted, Emitter, Event
+from core._http import HttpTransport
+from core._quotes import PriceRequest, Quote, QuoteCodec
+from core._results import SupplierResult
+from core._strategies import Judging, make_strategy
+from core._transport import Endpoint, Transport
+
+__all__ = ["PriceComparator"]
+
+MAX_PRODUCT_ID = 200
+
+
+def _rank(result: SupplierResult[Quote]) -> tuple[float, int, float]:
+    quote = result.reply
+    assert quote is not None
+    return (round(quote.total_price, 2), quote.delivery_days, result.latency_ms or math.inf)
+
+
+def _judging(product_id: str) -> Judging[Quote]:
+    return Judging(
+        usable=lambda quote: quote.in_stock,
+        rank=_rank,
+        agreement=lambda quote: round(quote.total_price * 100),
+        unavailable=lambda: NoAvailableSupplierError(product_id),
+    )
+
+
+def _api_key_headers(supplier: SupplierConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    if supplier.api_key_env is None:
+        return {}
+    key = environ.get(supplier.api_key_env)
+    if not key:
+        raise ConfigError(
+            f"suppliers.{supplier.name}.api_key_env: environment variable "
+            f"{supplier.api_key_env} is not set"
+        )
+    header = supplier.api_key_header
+    return {header: f"Bearer {key}" if header.lower() == "authorization" else key}
+
+
+class PriceComparator:
+    """Compares suppliers' prices; owns their connections and circuit breakers.
+
+    Use as ``async with PriceComparator(config) as comparator:``. Calls on one comparator
+    share breaker state and may run concurrently. ``events`` reports every call sent,
+    every result, every breaker transition and every comparison started and finished.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        transport: Transport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.events: Emitter[Event] = Emitter()
+        self.codec = QuoteCodec()
+        self._environ = os.environ if environ is None else environ
+        self._own_transport = transport is None
+        self.transport: Transport = transport or HttpTransport()
+        self.breakers: dict[str, CircuitBreaker] = {
+            supplier.name: CircuitBreaker(
+                supplier.name, config.breaker, clock=clock, on_transition=self.events.emit
+            )
+            for supplier in config.suppliers
+        }
+        for supplier in config.suppliers:
+            if not supplier.enabled:
+                self.breakers[supplier.name].disable()
+        self.engine = ScatterGather(
+            [self._destination(supplier) for supplier in config.suppliers], self.events
+        )
+        self._closed = False
+
+    def _destination(self, supplier: SupplierConfig) -> Destination[PriceRequest, Quote]:
+        endpoint = Endpoint(supplier.name, supplier.url, _api_key_headers(supplier, self._environ))
+        if isinstance(self.transport, HttpTransport) and (
+            not supplier.verify or supplier.ca_bundle
+        ):
+            self.transport.set_tls(
+                supplier.name, verify=supplier.verify, ca_bundle=supplier.ca_bundle
+            )
+        transport, codec = self.transport, self.codec
+        max_bytes = self.config.defaults.max_reply_bytes
+
+        async def call(request: PriceRequest, correlation_id: str) -> Quote:
+            body = codec.encode(request, correlation_id)
+            raw = await transport.request(
+                endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
+            )
+            return codec.decode(raw, request, correlation_id)
+
+        timeout = supplier.timeout or self.config.defaults.supplier_timeout
+        return Destination(supplier.name, call, timeout, self.breakers[supplier.name])
+
+    async def __aenter__(self) -> PriceComparator:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if self._own_transport:
+                await self.transport.aclose()
+
+    async def compare(
+        self,
+        product_id: str,
+        quantity: int,
+        *,
+        strategy: str | None = None,
+        quorum: int | None = None,
+        min_responses: int | None = None,
+        timeout: float | None = None,
+    ) -> Comparison:
+        """Scatter a price request to every enabled supplier and decide.
+
+        Raises ``ValueError`` for an unusable argument; an undecided comparison is not an
+        exception: see ``Comparison.decided`` and ``Comparison.error``.
+        """
+        if self._closed:
+            raise RuntimeError("this PriceComparator is closed")
+        defaults = self.config.defaults
+        strategy = strategy or defaults.strategy
+        quorum = quorum if quorum is not None else defaults.quorum
+        min_responses = min_responses if min_responses is not None else defaults.min_responses
+        timeout = timeout if timeout is not None else defaults.timeout
+        _check_arguments(product_id, quantity, strategy, quorum, min_responses, timeout)
+
+        request = PriceRequest(product_id, quantity)
+        chosen = make_strategy(
+            strategy, _judging(product_id), quorum=quorum, min_responses=min_responses
+        )
+        names = tuple(s.name for s in self.config.suppliers)
+
+        def started(correlation_id: str) -> None:
+            self.events.emit(
+                ComparisonStarted(correlation_id, strategy, names, timeout, time.perf_counter())
+            )
+
+        outcome = await self.engine.scatter(request, chosen, timeout=timeout, on_started=started)
+        comparison = _comparison(request, strategy, outcome)
+        self.events.emit(
+            ComparisonFinished(comparison.correlation_id, comparison, time.perf_counter())
+        )
+        return comparison
+
+
+def _check_arguments(
+    product_id: str,
+    quantity: int,
+    strategy: str,
+    quorum: int | None,
+    min_responses: int,
+    timeout: float,
+) -> None:
+    if not product_id.strip() or len(product_id) > MAX_PRODUCT_ID:
+        raise ValueError(f"product id must be 1 to {MAX_PRODUCT_ID} characters")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise ValueError(f"quantity must be a whole number of at least 1, got {quantity!r}")
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r} (expected all, first, majority or best)")
+    if quorum is not None and quorum < 1:
+        raise ValueError(f"quorum must be at least 1, got {quorum}")
+    if min_responses < 0:
+        raise ValueError(f"min responses must be 0 or more, got {min_responses}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Quote]) -> Comparison:
+    valid = [r for r in outcome.results if r.ok and r.reply is not None]
+    by_price = sorted(valid, key=_rank)
+    in_stock = [r for r in by_price if r.reply is not None and r.reply.in_stock]
+    cheapest = in_stock[0] if in_stock else None
+    fastest = min(
+        in_stock,
+        key=lambda r: (r.reply.delivery_days if r.reply else 0, _rank(r)),
+        default=None,
+    )
+    decision = outcome.decision
+    winner = decision.winner if strategy != "all" else cheapest
+    ranked = (
+        tuple(PricedQuote.from_result(r) for r in decision.ranked)
+        if decision.ranked is not None
+        else None
+    )
+    return Comparison(
+        correlation_id=outcome.correlation_id,
+        strategy=strategy,
+        product_id=request.product_id,
+        quantity=request.quantity,
+        decided=decision.decided,
+        partial=outcome.partial,
+        error=str(decision.error) if decision.error else None,
+        winner=PricedQuote.from_result(winner) if winner and decision.decided else None,
+        ranked=ranked if decision.decided and strategy == "all" else None,
+        cheapest=PricedQuote.from_result(cheapest) if cheapest else None,
+        fastest_delivery=PricedQuote.from_result(fastest) if fastest else None,
+        quotes=tuple(PricedQuote.from_result(r) for r in by_price),
+        suppliers=outcome.results,
+        elapsed_ms=outcome.elapsed_ms,
+    )

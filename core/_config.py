@@ -1,0 +1,174 @@
+"""The TOML config: defaults, breaker settings and the suppliers.
+
+``load_config(path)`` returns a validated :class:`Config` or raises :class:`ConfigError`
+with one line naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core._errors import ConfigError
+
+__all__ = [
+    "BreakerSettings",
+    "Config",
+    "Defaults",
+    "StrategyName",
+    "SupplierConfig",
+    "load_config",
+    "parse_config",
+]
+
+StrategyName = Literal["all", "first", "majority", "best"]
+STRATEGIES: tuple[StrategyName, ...] = ("all", "first", "majority", "best")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Defaults(_Section):
+    timeout: float = Field(default=5.0, gt=0, le=3600)
+    """seconds for a whole comparison"""
+    supplier_timeout: float = Field(default=2.0, gt=0, le=3600)
+    """seconds for one supplier call: connect, headers and body together"""
+    strategy: StrategyName = "best"
+    min_responses: int = Field(default=1, ge=0)
+    quorum: int | None = Field(default=None, ge=1)
+    """agreeing quotes `majority` needs; default: more than half of the suppliers queried"""
+    max_reply_bytes: int = Field(default=1024 * 1024, ge=256)
+    """cap on a reply body, counted after content decoding"""
+
+    @field_validator("timeout", "supplier_timeout", mode="before")
+    @classmethod
+    def _int_seconds_are_fine(cls, value: Any) -> Any:
+        return float(value) if type(value) is int else value
+
+
+class BreakerSettings(_Section):
+    """Resilience4j-like circuit-breaker settings, shared by every supplier."""
+
+    consecutive_failures: int = Field(default=5, ge=1)
+    window_size: int = Field(default=20, ge=1)
+    minimum_calls: int = Field(default=10, ge=1)
+    failure_rate: float = Field(default=0.5, gt=0, le=1)
+    open_seconds: float = Field(default=30.0, gt=0)
+    half_open_calls: int = Field(default=3, ge=1)
+
+    @field_validator("failure_rate", "open_seconds", mode="before")
+    @classmethod
+    def _ints_are_fine(cls, value: Any) -> Any:
+        return float(value) if type(value) is int else value
+
+
+class SupplierConfig(_Section):
+    name: str = Field(min_length=1, max_length=100)
+    url: str
+    transport: Literal["http"] = "http"
+    timeout: float | None = Field(default=None, gt=0, le=3600)
+    enabled: bool = True
+    api_key_env: str | None = None
+    """name of the environment variable holding this supplier's API key (never the key)"""
+    api_key_header: str = "Authorization"
+    verify: bool = True
+    ca_bundle: str | None = None
+    sim: dict[str, Any] | None = None
+    """simulation profile for the demo fleet; the engine ignores it"""
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _int_seconds_are_fine(cls, value: Any) -> Any:
+        return float(value) if type(value) is int else value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL with a host")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            raise ValueError(f"{value!r} has an invalid port") from None
+        return value
+
+
+class Config(_Section):
+    defaults: Defaults = Defaults()
+    breaker: BreakerSettings = BreakerSettings()
+    suppliers: tuple[SupplierConfig, ...] = Field(min_length=1, strict=False)
+    source: str = "<memory>"
+    """where the config was read from, for messages"""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for index, supplier in enumerate(self.suppliers):
+            if supplier.name in seen:
+                raise ValueError(
+                    f"suppliers[{index}].name: duplicate supplier name {supplier.name!r}"
+                )
+            seen.add(supplier.name)
+        return self
+
+    def supplier(self, name: str) -> SupplierConfig:
+        for supplier in self.suppliers:
+            if supplier.name == name:
+                return supplier
+        raise KeyError(name)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = _location(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    more = error.error_count() - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    if not where:
+        return f"{message}{suffix}"
+    if message.startswith(where):  # model-level checks already name their key
+        return f"{message}{suffix}"
+    return f"{where}: {message}{suffix}"
+
+
+def parse_config(data: dict[str, Any], source: str = "<memory>") -> Config:
+    """Validate an already-parsed TOML document."""
+    try:
+        return Config.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if "source" in data:
+        raise ConfigError(f"{path}: source: unknown key")
+    return parse_config(data, str(path))

@@ -1,0 +1,231 @@
+"""The scatter-gather engine: one request to many destinations, one result for each.
+
+For every scatter each destination ends with exactly one :class:`SupplierResult`:
+
+- ``circuit_open``: its breaker refused the call; it was never contacted;
+- ``ok`` / ``error`` / ``invalid``: its call finished;
+- ``timeout``: its own timeout (counts against its breaker) or the scatter's deadline
+  (does not) cut it off;
+- ``cancelled``: the strategy decided first, or the scatter itself was cancelled.
+
+The first word wins: once a destination has a result, anything later from it (a reply
+racing its cancel, say) is dropped. Calls still in flight when the strategy decides or
+the deadline passes are cancelled and awaited, so their connections are released before
+``scatter`` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from core._breaker import BreakerState, CircuitBreaker, Outcome
+from core._errors import AllCircuitsOpenError, InvalidReplyError, TransportError
+from core._events import CallResult, CallSent, Emitter, Event
+from core._results import Status, SupplierResult
+from core._strategies import Decision, Strategy
+
+__all__ = ["Destination", "ScatterGather", "ScatterOutcome"]
+
+log = logging.getLogger("scatterdash.engine")
+
+ReqT = TypeVar("ReqT")
+RepT = TypeVar("RepT")
+
+
+@dataclass(frozen=True, slots=True)
+class Destination(Generic[ReqT, RepT]):
+    name: str
+    call: Callable[[ReqT, str], Awaitable[RepT]]
+    """sends the request with a correlation id and returns the decoded reply, or raises"""
+    timeout: float
+    """seconds for the whole call"""
+    breaker: CircuitBreaker
+
+
+@dataclass(frozen=True, slots=True)
+class ScatterOutcome(Generic[RepT]):
+    correlation_id: str
+    results: tuple[SupplierResult[RepT], ...]
+    """one per destination, in destination order"""
+    decision: Decision[RepT]
+    partial: bool
+    """the deadline cut off at least one destination still in flight"""
+    elapsed_ms: float
+
+
+def _outcome_for_breaker(result: SupplierResult[Any]) -> Outcome:
+    if result.status is Status.OK:
+        return Outcome.SUCCESS
+    if result.status in (Status.ERROR, Status.INVALID):
+        return Outcome.FAILURE
+    if result.status is Status.TIMEOUT and result.own_timeout:
+        return Outcome.FAILURE
+    return Outcome.IGNORED
+
+
+def _refusal(breaker: CircuitBreaker) -> str:
+    state = breaker.state
+    if state is BreakerState.DISABLED:
+        return "disabled by operator"
+    if state is BreakerState.FORCED_OPEN:
+        return "circuit forced open by operator"
+    if state is BreakerState.HALF_OPEN:
+        return "circuit half-open: trial calls already in flight"
+    return "circuit open"
+
+
+class _Scatter(Generic[ReqT, RepT]):
+    """The state of one scatter in progress."""
+
+    def __init__(
+        self,
+        destinations: Sequence[Destination[ReqT, RepT]],
+        strategy: Strategy[RepT],
+        events: Emitter[Event],
+        correlation_id: str,
+    ) -> None:
+        self.destinations = destinations
+        self.strategy = strategy
+        self.events = events
+        self.correlation_id = correlation_id
+        self.results: list[SupplierResult[RepT] | None] = [None] * len(destinations)
+        self.sent_at: list[float] = [0.0] * len(destinations)
+        self.pending = 0
+        self.decided = False
+        self.done = asyncio.Event()
+
+    def complete(self, index: int, result: SupplierResult[RepT]) -> None:
+        if self.results[index] is not None:
+            return  # late or duplicate: the destination already has its one result
+        self.results[index] = result
+        self.destinations[index].breaker.record(_outcome_for_breaker(result))
+        self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
+        self.pending -= 1
+        if not self.decided and self.strategy.offer(result):
+            self.decided = True
+        if self.decided or self.pending == 0:
+            self.done.set()
+
+    async def call(self, index: int, request: ReqT) -> None:
+        destination = self.destinations[index]
+        started = self.sent_at[index]
+        status, reply, error, own_timeout = Status.OK, None, None, False
+        try:
+            async with asyncio.timeout(destination.timeout):
+                reply = await destination.call(request, self.correlation_id)
+        except TimeoutError:
+            status, own_timeout = Status.TIMEOUT, True
+            error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
+        except InvalidReplyError as exc:
+            status, error = Status.INVALID, str(exc)
+        except TransportError as exc:
+            status, error = Status.ERROR, str(exc)
+        except Exception as exc:  # a bug in a transport or codec must not sink the scatter
+            log.exception("call to %s failed unexpectedly", destination.name)
+            status, error = Status.ERROR, f"internal error: {type(exc).__name__}"
+        latency = (time.perf_counter() - started) * 1000.0
+        self.complete(
+            index,
+            SupplierResult(destination.name, status, latency, reply, error, own_timeout),
+        )
+
+    def cut_off(self, status: Status, reason: str) -> None:
+        """Give every destination still in flight its result."""
+        now = time.perf_counter()
+        for index, result in enumerate(self.results):
+            if result is None:
+                latency = (now - self.sent_at[index]) * 1000.0
+                name = self.destinations[index].name
+                self.complete(index, SupplierResult(name, status, latency, error=reason))
+
+
+class ScatterGather(Generic[ReqT, RepT]):
+    """Scatters requests to a fixed list of destinations; reusable and concurrency-safe."""
+
+    def __init__(
+        self, destinations: Sequence[Destination[ReqT, RepT]], events: Emitter[Event] | None = None
+    ) -> None:
+        self.destinations = tuple(destinations)
+        self.events: Emitter[Event] = events or Emitter()
+
+    async def scatter(
+        self,
+        request: ReqT,
+        strategy: Strategy[RepT],
+        *,
+        timeout: float,
+        correlation_id: str | None = None,
+        on_started: Callable[[str], None] | None = None,
+    ) -> ScatterOutcome[RepT]:
+        """Send ``request`` everywhere the breakers allow; decide with ``strategy``.
+
+        Cancelling this coroutine cancels every call in flight (each gets ``cancelled``),
+        waits for them to let go of their connections, then re-raises.
+        """
+        correlation_id = correlation_id or str(uuid.uuid4())
+        started = time.perf_counter()
+        scatter = _Scatter(self.destinations, strategy, self.events, correlation_id)
+        if on_started is not None:
+            on_started(correlation_id)
+        callable_indexes = []
+        for index, destination in enumerate(self.destinations):
+            if destination.breaker.try_acquire():
+                callable_indexes.append(index)
+            else:
+                result: SupplierResult[RepT] = SupplierResult(
+                    destination.name, Status.CIRCUIT_OPEN, None, error=_refusal(destination.breaker)
+                )
+                scatter.results[index] = result
+                self.events.emit(CallResult(correlation_id, result, time.perf_counter()))
+        strategy.begin(len(callable_indexes))
+        if not callable_indexes:
+            return self._outcome(scatter, started, Decision(error=AllCircuitsOpenError()), False)
+
+        scatter.pending = len(callable_indexes)
+        tasks: list[asyncio.Task[None]] = []
+        for index in callable_indexes:
+            scatter.sent_at[index] = now = time.perf_counter()
+            self.events.emit(CallSent(correlation_id, self.destinations[index].name, now))
+            tasks.append(asyncio.create_task(scatter.call(index, request)))
+
+        partial = False
+        try:
+            try:
+                async with asyncio.timeout(max(0.0, started + timeout - time.perf_counter())):
+                    await scatter.done.wait()
+            except TimeoutError:
+                partial = scatter.pending > 0
+                scatter.cut_off(Status.TIMEOUT, f"comparison deadline reached ({timeout:g} s)")
+            else:
+                scatter.cut_off(Status.CANCELLED, "cancelled: the strategy had decided")
+        except asyncio.CancelledError:
+            scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
+            raise
+        finally:
+            for task in tasks:
+                task.cancel()
+            # let every call unwind and release its connection before we return
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
+
+    @staticmethod
+    def _finished(scatter: _Scatter[ReqT, RepT]) -> tuple[SupplierResult[RepT], ...]:
+        assert all(result is not None for result in scatter.results)
+        return tuple(result for result in scatter.results if result is not None)
+
+    def _outcome(
+        self, scatter: _Scatter[ReqT, RepT], started: float, decision: Decision[RepT], partial: bool
+    ) -> ScatterOutcome[RepT]:
+        return ScatterOutcome(
+            scatter.correlation_id,
+            self._finished(scatter),
+            decision,
+            partial,
+            (time.perf_counter() - started) * 1000.0,
+        )

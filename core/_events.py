@@ -1,0 +1,97 @@
+"""Plain-Python events for observers (the GUI, the CLI's verbose log, tests).
+
+Observers are called synchronously, in subscription order, the moment a thing happens.
+An observer that raises is logged and does not disturb the comparison or other observers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from core._results import SupplierResult
+
+__all__ = [
+    "BreakerTransition",
+    "CallResult",
+    "CallSent",
+    "ComparisonFinished",
+    "ComparisonStarted",
+    "Emitter",
+    "Event",
+]
+
+log = logging.getLogger("scatterdash.events")
+
+
+@dataclass(frozen=True, slots=True)
+class CallSent:
+    correlation_id: str
+    supplier: str
+    at: float
+    """``time.perf_counter()`` when the call started"""
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    correlation_id: str
+    result: SupplierResult[Any]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonStarted:
+    correlation_id: str
+    strategy: str
+    suppliers: tuple[str, ...]
+    deadline_s: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonFinished:
+    correlation_id: str
+    comparison: Any
+    """the finished :class:`core.Comparison`"""
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerTransition:
+    supplier: str
+    old: str
+    new: str
+    reason: str
+    at: float
+    """wall-clock seconds (``time.time()``), for timestamps in logs"""
+
+
+Event = CallSent | CallResult | ComparisonStarted | ComparisonFinished | BreakerTransition
+
+E = TypeVar("E")
+
+
+class Emitter(Generic[E]):
+    """A minimal synchronous observer list."""
+
+    def __init__(self) -> None:
+        self._observers: list[Callable[[E], object]] = []
+
+    def subscribe(self, observer: Callable[[E], object]) -> Callable[[], None]:
+        """Add an observer; returns a function that removes it."""
+        self._observers.append(observer)
+
+        def unsubscribe() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+        return unsubscribe
+
+    def emit(self, event: E) -> None:
+        for observer in tuple(self._observers):
+            try:
+                observer(event)
+            except Exception:
+                log.exception("observer %r failed on %s", observer, type(event).__name__)

@@ -1,0 +1,41 @@
+"""The transport interface: how a request body reaches one destination and a reply returns.
+
+Everything above a transport (engine, strategies, breakers, GUI) is transport-agnostic.
+A transport raises :class:`TransportError` when the call fails and
+:class:`InvalidReplyError` when a reply arrived but cannot be accepted (too large,
+wrong content type…). It never enforces the call's time limit: the engine does, by
+cancelling the call, which must then release whatever the call holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["Endpoint", "Transport"]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where and how to reach one destination."""
+
+    name: str
+    address: str
+    """a URL for HTTP; a queue, subject or topic for brokers"""
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """extra headers to send (may hold a secret: never logged or shown)"""
+
+
+class Transport(Protocol):
+    kind: str
+    """"http", "amqp", "nats", "kafka": shown in the GUI"""
+
+    async def request(
+        self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
+    ) -> bytes:
+        """Send ``body`` to ``endpoint``; return the reply body (at most ``max_bytes``)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release every connection; the transport is unusable afterwards."""
+        ...

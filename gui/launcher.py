@@ -1,0 +1,26 @@
+"""The ``scatterdash`` command: the GUI by default, headless sub-commands by name.
+
+``scatterdash compare …`` and ``scatterdash fleet …`` never import Qt.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+HEADLESS_COMMANDS = frozenset({"compare", "fleet"})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in HEADLESS_COMMANDS:
+        from core._cli import main as headless_main
+
+        return headless_main(args)
+    from gui.app import main as gui_main  # Qt is loaded only for the window
+
+    return gui_main(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
