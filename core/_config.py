@@ -132,14 +132,23 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = error.errors()
+    locs = [e["loc"] for e in errors]
+    # a container's complaint that merely follows from its items' (an empty tuple after a
+    # bad item) would only add noise
+    errors = [
+        e
+        for e in errors
+        if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
+    ]
+    first = errors[0]
     where = _location(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "missing":
         message = "required key is missing"
-    more = error.error_count() - 1
+    more = len(errors) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     if not where:
         return f"{message}{suffix}"

@@ -1,0 +1,135 @@
+"""`scatterdash compare` as a real process against real loopback suppliers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.scripted import ScriptedFleet, healthy, status
+
+pytestmark = pytest.mark.timeout(60)
+
+KEYS = {
+    "correlation_id",
+    "strategy",
+    "decided",
+    "partial",
+    "error",
+    "result",
+    "cheapest",
+    "fastest_delivery",
+    "quotes",
+    "suppliers",
+    "elapsed_ms",
+}
+
+
+async def scatterdash(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gui.launcher",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def write_config(tmp_path: Path, fleet: ScriptedFleet, extra: str = "") -> Path:
+    path = tmp_path / "suppliers.toml"
+    lines = [extra]
+    for supplier in fleet.suppliers.values():
+        lines += ["[[suppliers]]", f'name = "{supplier.name}"', f'url = "{supplier.url}"']
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def test_json_output_is_one_object_with_the_contract_keys(tmp_path: Path) -> None:
+    async with ScriptedFleet({"acme": healthy(unit_price=2.5), "globex": status(500)}) as fleet:
+        config = write_config(tmp_path, fleet)
+        code, out, err = await scatterdash(
+            "compare",
+            "--config",
+            str(config),
+            "--product",
+            "SKU-123",
+            "--quantity",
+            "40",
+            "--strategy",
+            "best",
+            "--json",
+        )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert set(payload) == KEYS
+    assert out.count("\n") == 1
+    assert payload["result"]["supplier"] == "acme" and payload["result"]["total_price"] == 100.0
+    assert [s["name"] for s in payload["suppliers"]] == ["acme", "globex"]
+    assert payload["suppliers"][1] == {
+        "name": "globex",
+        "status": "error",
+        "latency_ms": payload["suppliers"][1]["latency_ms"],
+        "error": "HTTP 500 Internal Server Error",
+    }
+    assert isinstance(payload["elapsed_ms"], float)
+
+
+async def test_undecided_exits_1_and_the_table_says_why(tmp_path: Path) -> None:
+    async with ScriptedFleet({"a": healthy(unit_price=1.0), "b": healthy(unit_price=2.0)}) as fleet:
+        config = write_config(tmp_path, fleet)
+        code, out, _ = await scatterdash(
+            "compare",
+            "--config",
+            str(config),
+            "--product",
+            "X",
+            "--quantity",
+            "1",
+            "--strategy",
+            "majority",
+        )
+    assert code == 1
+    assert "UNDECIDED: quorum not reached: required 2, best agreement 1" in out
+    assert "supplier" in out and "a " in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--quantity", "0"], "--quantity: must be at least 1"),
+        (["--quantity", "ten"], "--quantity: not a whole number"),
+        (["--strategy", "cheapest"], "--strategy: invalid choice"),
+        (["--timeout", "-1"], "--timeout: must be a positive number"),
+    ],
+)
+async def test_usage_errors_exit_2_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    base = {"--config": "x.toml", "--product": "SKU", "--quantity": "1"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    flat = [item for pair in base.items() for item in pair]
+    code, _, err = await scatterdash("compare", *flat)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+async def test_config_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[suppliers]]\nname = "a"\nurl = "nope"\n')
+    code, out, err = await scatterdash(
+        "compare", "--config", str(bad), "--product", "S", "--quantity", "1"
+    )
+    assert code == 2 and out == ""
+    assert (
+        err.strip()
+        == f"scatterdash: {bad}: suppliers[0].url: 'nope' is not an http(s) URL with a host"
+    )
