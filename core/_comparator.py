@@ -101,7 +101,7 @@ class PriceComparator:
         max_bytes = self.config.defaults.max_reply_bytes
 
         async def call(request: PriceRequest, correlation_id: str) -> Quote:
-            body = codec.encode(request, correlation_id)
+            body = codec.encode_cached(request, correlation_id)
             raw = await transport.request(
                 endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
             )

@@ -1,12 +1,12 @@
-"""HTTP transport: httpx requests and responses over an aiohttp connection pool.
+"""HTTP transport: JSON POSTs to suppliers, through httpx's request/response API.
 
-Measured on this machine (tests/bench): one shared ``httpx.AsyncClient`` spends ~410 ms
-of CPU per scatter to 100 loopback suppliers (its pool rescans every connection,
-encode/httpx#3215); one client per supplier still ~78 ms; httpx's own
-``AsyncHTTPTransport`` called directly ~59 ms. httpx's request/response API driven
-straight into the ``httpx-aiohttp`` transport (a single aiohttp pool with C parsers)
-costs ~20 ms, so that is what this module does. It is the only module that knows
-about httpx or aiohttp: swapping the pool (httpx2, another transport) happens here.
+Measured on this machine (tests/bench/bench_core.py and the table in the README): one
+shared ``httpx.AsyncClient`` spends ~410 ms of CPU per scatter to 100 loopback suppliers
+(its pool rescans every connection, encode/httpx#3215); one client per supplier ~78 ms;
+httpx's ``AsyncHTTPTransport`` called directly ~59 ms; the ``httpx-aiohttp`` transport
+~20 ms. ``PoolTransport`` (core/_http_pool.py), an httpx transport built for fan-out,
+is what this module uses. This is the only module that builds HTTP requests: swapping
+the transport underneath (httpx2, another pool) happens here.
 
 Bodies are read raw and decoded here, chunk by chunk, with a cap counted on the decoded
 bytes, so a gzip bomb or a 100 MB reply never holds more than the cap in memory.
@@ -14,17 +14,14 @@ bytes, so a gzip bomb or a 100 MB reply never holds more than the cap in memory.
 
 from __future__ import annotations
 
-import errno
 import logging
 import ssl
 import zlib
-from collections.abc import AsyncIterator
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from core._errors import InvalidReplyError, TransportError
+from core._http_pool import PoolTransport
 from core._transport import Endpoint
 
 __all__ = ["HttpTransport", "TlsPolicy"]
@@ -32,7 +29,7 @@ __all__ = ["HttpTransport", "TlsPolicy"]
 log = logging.getLogger("scatterdash.http")
 
 TlsPolicy = tuple[bool, str | None]
-"""(verify, ca_bundle): suppliers with the same policy share one connection pool"""
+"""(verify, ca_bundle): endpoints with the same policy share one connection pool"""
 
 
 class _CappedDecoder:
@@ -66,83 +63,78 @@ class _CappedDecoder:
         return out
 
 
-def _reason(exc: BaseException) -> str:
-    """A short, secret-free description of a failed HTTP call."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if (
-            isinstance(seen, ConnectionRefusedError)
-            or getattr(seen, "errno", None) == errno.ECONNREFUSED
-        ):
-            return "connection refused"
-        if isinstance(seen, ssl.SSLError | aiohttp.ClientSSLError):
-            return f"TLS handshake failed: {getattr(seen, 'reason', None) or seen}"
-        if isinstance(seen, aiohttp.ClientConnectorDNSError):
-            return "cannot resolve host"
-        if isinstance(seen, aiohttp.ServerDisconnectedError):
-            return "server disconnected"
-        if isinstance(seen, aiohttp.ClientPayloadError):
-            return "connection lost mid-body"
-        if isinstance(seen, ConnectionResetError):
-            return "connection reset"
-        seen = seen.__cause__ or seen.__context__
-    return type(exc).__name__ if not str(exc) else str(exc)
+def _ssl_context(policy: TlsPolicy) -> ssl.SSLContext:
+    verify, ca_bundle = policy
+    context = ssl.create_default_context(cafile=ca_bundle)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class HttpTransport:
-    """POSTs JSON to supplier URLs."""
+    """POSTs JSON bodies to supplier URLs and returns the reply bodies."""
 
     kind = "http"
 
-    def __init__(self, *, per_host_connections: int = 8, keepalive_s: float = 30.0) -> None:
-        self._per_host = per_host_connections
+    def __init__(self, *, max_idle_per_origin: int = 8, keepalive_s: float = 30.0) -> None:
+        self._max_idle = max_idle_per_origin
         self._keepalive_s = keepalive_s
-        self._pools: dict[TlsPolicy, AiohttpTransport] = {}
-        self._sessions: list[aiohttp.ClientSession] = []
+        self._pools: dict[TlsPolicy, PoolTransport] = {}
         self._policies: dict[str, TlsPolicy] = {}
+        self._urls: dict[str, httpx.URL] = {}
+        self._headers: dict[str, list[tuple[str, str]]] = {}
 
     def set_tls(
         self, endpoint_name: str, *, verify: bool = True, ca_bundle: str | None = None
     ) -> None:
-        """Use a non-default TLS policy for one endpoint."""
+        """Use a non-default TLS policy (no verification, or a private CA) for one endpoint."""
+        if not verify:
+            log.warning("TLS verification is OFF for supplier %s", endpoint_name)
         self._policies[endpoint_name] = (verify, ca_bundle)
 
-    def _pool(self, policy: TlsPolicy) -> AiohttpTransport:
+    def _pool(self, policy: TlsPolicy) -> PoolTransport:
         pool = self._pools.get(policy)
         if pool is None:
-            verify, ca_bundle = policy
-            context = ssl.create_default_context(cafile=ca_bundle) if verify else False
-            connector = aiohttp.TCPConnector(
-                limit=0,
-                limit_per_host=self._per_host,
-                keepalive_timeout=self._keepalive_s,
-                ssl=context,
+            # one SSL context per policy, built once: a default one costs ~20 ms
+            pool = self._pools[policy] = PoolTransport(
+                ssl_context=_ssl_context(policy),
+                max_idle_per_origin=self._max_idle,
+                keepalive_s=self._keepalive_s,
             )
-            session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
-            self._sessions.append(session)
-            pool = self._pools[policy] = AiohttpTransport(client=session)
         return pool
+
+    def _url(self, address: str) -> httpx.URL:
+        url = self._urls.get(address)
+        if url is None:
+            url = self._urls[address] = httpx.URL(address)
+        return url
+
+    def _base_headers(self, endpoint: Endpoint) -> list[tuple[str, str]]:
+        headers = self._headers.get(endpoint.name)
+        if headers is None:
+            headers = self._headers[endpoint.name] = [
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+                ("Accept-Encoding", "gzip, deflate"),
+                *endpoint.headers.items(),
+            ]
+        return headers
 
     async def request(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
     ) -> bytes:
-        headers = {
-            "content-type": "application/json",
-            "accept": "application/json",
-            "accept-encoding": "gzip, deflate",
-            "x-correlation-id": correlation_id,
-            **endpoint.headers,
-        }
-        request = httpx.Request("POST", endpoint.address, content=body, headers=headers)
+        headers = [*self._base_headers(endpoint), ("X-Correlation-ID", correlation_id)]
+        request = httpx.Request("POST", self._url(endpoint.address), content=body, headers=headers)
         pool = self._pool(self._policies.get(endpoint.name, (True, None)))
         try:
             response = await pool.handle_async_request(request)
-        except (httpx.TransportError, aiohttp.ClientError, OSError) as exc:
-            raise TransportError(_reason(exc)) from None
+        except httpx.TransportError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from None
         try:
             return await self._read(response, correlation_id, max_bytes)
-        except (httpx.TransportError, aiohttp.ClientError, OSError) as exc:
-            raise TransportError(_reason(exc)) from None
+        except httpx.TransportError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from None
         finally:
             await response.aclose()
 
@@ -153,29 +145,25 @@ class HttpTransport:
             raise TransportError(f"HTTP {status} {response.reason_phrase}".strip())
         if status != 200:
             raise InvalidReplyError(f"unexpected HTTP {status}")
-        echoed = response.headers.get("x-correlation-id")
-        if echoed is not None and echoed != correlation_id:
+        # one pass over the raw headers: httpx's Headers.get rescans and re-decodes per call
+        wanted = {b"x-correlation-id": b"", b"content-encoding": b"", b"content-length": b""}
+        for name, value in response.headers.raw:
+            lower = name.lower()
+            if lower in wanted:
+                wanted[lower] = value
+        echoed = wanted[b"x-correlation-id"].decode("latin-1")
+        if echoed and echoed != correlation_id:
             raise InvalidReplyError(f"reply is for another correlation id ({echoed[:64]!r})")
-        length = response.headers.get("content-length")
-        if (
-            length is not None
-            and length.isdigit()
-            and int(length) > max_bytes
-            and not response.headers.get("content-encoding")
-        ):
+        encoding = wanted[b"content-encoding"].decode("latin-1")
+        length = wanted[b"content-length"]
+        if not encoding and length.isdigit() and int(length) > max_bytes:
             raise InvalidReplyError(
-                f"reply larger than {max_bytes} bytes (Content-Length {length})"
+                f"reply larger than {max_bytes} bytes (Content-Length {length.decode()})"
             )
-        decoder = _CappedDecoder(response.headers.get("content-encoding", ""), max_bytes)
-        return b"".join([decoder.feed(chunk) async for chunk in _raw(response)])
+        decoder = _CappedDecoder(encoding, max_bytes)
+        return b"".join([decoder.feed(chunk) async for chunk in response.aiter_raw()])
 
     async def aclose(self) -> None:
-        sessions, self._sessions = self._sessions, []
-        self._pools.clear()
-        for session in sessions:
-            await session.close()
-
-
-async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
-    async for chunk in response.aiter_raw():
-        yield chunk
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()

@@ -68,6 +68,10 @@ class QuoteCodec:
 
     content_type = "application/json"
 
+    def __init__(self) -> None:
+        self._last_key: tuple[PriceRequest, str] | None = None
+        self._last_body = b""
+
     def encode(self, request: PriceRequest, correlation_id: str) -> bytes:
         return json.dumps(
             {
@@ -76,6 +80,13 @@ class QuoteCodec:
                 "correlation_id": correlation_id,
             }
         ).encode()
+
+    def encode_cached(self, request: PriceRequest, correlation_id: str) -> bytes:
+        """``encode``, computed once per scatter: every destination gets the same body."""
+        key = (request, correlation_id)
+        if self._last_key != key:
+            self._last_key, self._last_body = key, self.encode(request, correlation_id)
+        return self._last_body
 
     def decode(self, raw: bytes, request: PriceRequest, correlation_id: str) -> Quote:
         try:

@@ -1,0 +1,317 @@
+"""A lean HTTP/1.1 transport for httpx, built for fanning out to many origins.
+
+httpx's default transport (httpcore) rescans its whole pool on every request and takes
+AnyIO locks per connection: hundreds of microseconds of CPU per call once a scatter talks
+to a hundred origins at once (encode/httpx#3215). This transport keeps a list of idle
+keep-alive connections per origin and nothing else, writes the request head itself and
+parses responses with ``httptools`` (llhttp, the parser behind uvicorn).
+
+What it does not do, because a supplier call never needs it: HTTP/2, proxies, redirects,
+``Expect: 100-continue``, request body streaming. Time limits are the caller's: cancel the
+call and the connection is closed, never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator
+
+import httptools
+import httpx
+
+__all__ = ["PoolTransport"]
+
+#: pause reading from a socket when this much body is buffered and not yet consumed
+HIGH_WATER = 256 * 1024
+LOW_WATER = 64 * 1024
+
+Origin = tuple[str, str, int]
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection and the response currently being read on it."""
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self.transport: asyncio.Transport | None = None
+        self.idle_since = 0.0
+        self.uses = 0
+        self._parser = httptools.HttpResponseParser(self)
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._reason = b""
+        self._head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None = None
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._paused = False
+        self._complete = False
+        self._keep_alive = False
+        self._error: Exception | None = None
+        self._wakeup: asyncio.Future[None] | None = None
+        self._received_any = False
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._received_any = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(httpx.RemoteProtocolError("unexpected protocol upgrade"))
+        except httptools.HttpParserError as exc:
+            self._fail(httpx.RemoteProtocolError(f"malformed HTTP response: {exc}"))
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._complete:
+            if exc is None:
+                error: Exception = httpx.RemoteProtocolError("server disconnected")
+            elif isinstance(exc, ConnectionResetError):
+                error = httpx.ReadError("connection reset")
+            else:
+                error = httpx.ReadError(f"connection lost: {exc}")
+            self._fail(error)
+        self.transport = None
+
+    def pause_writing(self) -> None:  # request bodies are small: nothing to throttle
+        pass
+
+    def resume_writing(self) -> None:
+        pass
+
+    # -- httptools callbacks -------------------------------------------------------------
+
+    def on_status(self, status: bytes) -> None:
+        self._reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if self._head is not None and not self._head.done():
+            self._head.set_result((self._parser.get_status_code(), self._headers, self._reason))
+
+    def on_body(self, body: bytes) -> None:
+        self._chunks.append(body)
+        self._buffered += len(body)
+        if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        self._complete = True
+        self._keep_alive = bool(self._parser.should_keep_alive())
+        self._wake()
+
+    # -- used by the transport -----------------------------------------------------------
+
+    @property
+    def reusable(self) -> bool:
+        return (
+            self._complete
+            and self._keep_alive
+            and self.transport is not None
+            and not (self.transport.is_closing())
+        )
+
+    def start(
+        self, head: bytes, body: bytes
+    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
+        assert self.transport is not None
+        self.uses += 1
+        self._parser = httptools.HttpResponseParser(self)
+        self._headers, self._reason = [], b""
+        self._chunks.clear()
+        self._buffered, self._complete, self._keep_alive = 0, False, False
+        self._error, self._received_any = None, False
+        self._head = asyncio.get_running_loop().create_future()
+        self.transport.write(head + body)
+        return self._head
+
+    @property
+    def received_any(self) -> bool:
+        return self._received_any
+
+    async def body(self) -> AsyncIterator[bytes]:
+        while True:
+            while self._chunks:
+                chunk = self._chunks.popleft()
+                self._buffered -= len(chunk)
+                if self._paused and self._buffered < LOW_WATER and self.transport is not None:
+                    self._paused = False
+                    self.transport.resume_reading()
+                yield chunk
+            if self._complete:
+                return
+            if self._error is not None:
+                raise self._error
+            self._wakeup = asyncio.get_running_loop().create_future()
+            await self._wakeup
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+
+    def _fail(self, error: Exception) -> None:
+        self._error = error
+        if self._head is not None and not self._head.done():
+            self._head.set_exception(error)
+        self._wake()
+        self.close()
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, pool: PoolTransport, connection: _Connection) -> None:
+        self._pool = pool
+        self._connection = connection
+        self._released = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._connection.body():
+            yield chunk
+
+    async def aclose(self) -> None:
+        if not self._released:
+            self._released = True
+            self._pool._release(self._connection)
+
+
+def _head(request: httpx.Request, body: bytes) -> bytes:
+    url = request.url
+    target = url.raw_path or b"/"
+    lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), target)]
+    has_host = False
+    for name, value in request.headers.raw:
+        if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
+            raise httpx.LocalProtocolError("header contains a line break")
+        lower = name.lower()
+        if lower == b"host":
+            has_host = True
+        elif lower in (b"content-length", b"transfer-encoding", b"connection"):
+            continue
+        lines.append(name + b": " + value)
+    if not has_host:
+        lines.append(b"Host: " + url.netloc)
+    lines.append(b"Content-Length: %d" % len(body))
+    lines.append(b"Connection: keep-alive")
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+class PoolTransport(httpx.AsyncBaseTransport):
+    """Keep-alive HTTP/1.1 connections, a few per origin, for many origins at once."""
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        max_idle_per_origin: int = 8,
+        keepalive_s: float = 30.0,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._max_idle = max_idle_per_origin
+        self._keepalive_s = keepalive_s
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._active: set[_Connection] = set()
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            raise httpx.ConnectError("transport closed")
+        body = request.content  # supplier requests are small and already in memory
+        head = _head(request, body)
+        url = request.url
+        origin: Origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        connection, reused = await self._acquire(origin)
+        try:
+            try:
+                status, headers, reason = await connection.start(head, body)
+            except httpx.TransportError:
+                if not (reused and not connection.received_any):
+                    raise
+                # a pooled connection the server had already closed: one fresh try
+                connection.close()
+                self._active.discard(connection)
+                connection, _ = await self._acquire(origin, fresh=True)
+                status, headers, reason = await connection.start(head, body)
+        except BaseException:
+            connection.close()
+            self._active.discard(connection)
+            raise
+        return httpx.Response(
+            status,
+            headers=headers,
+            stream=_Body(self, connection),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
+        idle = self._idle.get(origin)
+        now = time.monotonic()
+        while idle and not fresh:
+            connection = idle.pop()
+            if connection.reusable and now - connection.idle_since < self._keepalive_s:
+                self._active.add(connection)
+                return connection, True
+            connection.close()
+        scheme, host, port = origin
+        loop = asyncio.get_running_loop()
+        context = None
+        if scheme == "https":
+            context = self._ssl_context or ssl.create_default_context()
+        try:
+            _, connection = await loop.create_connection(
+                lambda: _Connection(origin),
+                host,
+                port,
+                ssl=context,
+                server_hostname=host if context is not None else None,
+            )
+        except ConnectionRefusedError:
+            raise httpx.ConnectError("connection refused") from None
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError(f"TLS handshake failed: {exc.reason or exc}") from None
+        except socket.gaierror:
+            raise httpx.ConnectError("cannot resolve host") from None
+        except OSError as exc:
+            raise httpx.ConnectError(f"cannot connect: {exc.strerror or exc}") from None
+        self._active.add(connection)
+        return connection, False
+
+    def _release(self, connection: _Connection) -> None:
+        self._active.discard(connection)
+        if self._closed or not connection.reusable:
+            connection.close()
+            return
+        idle = self._idle.setdefault(connection.origin, [])
+        if len(idle) >= self._max_idle:
+            connection.close()
+            return
+        connection.idle_since = time.monotonic()
+        idle.append(connection)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
+        for connection in tuple(self._active):
+            connection.close()
+        self._active.clear()
+        await asyncio.sleep(0)  # let the transports' connection_lost callbacks run
