@@ -1,0 +1,191 @@
+"""``scatterdash fleet``: run simulated suppliers in the foreground until interrupted.
+
+Without ``--profile`` or ``--suppliers`` it runs the demo profile (resources/demo.toml)
+on that file's ports, 9101–9112, so ``scatterdash compare --config resources/demo.toml``
+works against it. Exit codes: 0 after SIGINT/SIGTERM, 1 when a port cannot be bound,
+2 for usage or config errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource as rlimit
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from core._cli import add_verbose
+from core._resources import resource
+from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
+from core.fleet._fleet import DEFAULT_SEED, Fleet
+from core.fleet._toml import dump_config
+
+__all__ = ["add_fleet_parser", "run_fleet", "write_config"]
+
+EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
+MAX_SUPPLIERS = 5000
+
+
+def _supplier_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_SUPPLIERS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_SUPPLIERS}, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0 to 65535, got {value}")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be 0 to 1000, got {text}")
+    return value
+
+
+def add_fleet_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "fleet",
+        help="run simulated suppliers on 127.0.0.1 until interrupted",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="config whose suppliers (and their sim tables) to run, on the ports of their "
+        "URLs (port 0: any free port); default: the demo profile",
+    )
+    source.add_argument(
+        "--suppliers",
+        type=_supplier_count,
+        metavar="N",
+        help="run N generated suppliers on free ports (at most a fifth misbehave)",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="S", help=f"simulation seed (default {DEFAULT_SEED})"
+    )
+    parser.add_argument(
+        "--write-config",
+        metavar="PATH",
+        help="write a client config for the running fleet here once every supplier listens",
+    )
+    parser.add_argument(
+        "--control-port",
+        type=_port,
+        default=0,
+        metavar="PORT",
+        help="port of the control endpoint (default: any free port)",
+    )
+    parser.add_argument(
+        "--latency-scale",
+        type=_scale,
+        default=1.0,
+        metavar="X",
+        help="multiply every drawn latency by X (0: answer at once)",
+    )
+    add_verbose(parser)
+    parser.set_defaults(handler=run_fleet)
+
+
+def _build(args: argparse.Namespace) -> Fleet:
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    if args.suppliers is not None:
+        return generated_fleet(
+            args.suppliers,
+            seed,
+            latency_scale=args.latency_scale,
+            control_port=args.control_port,
+        )
+    return fleet_from_profile(
+        args.profile or resource(DEMO_PROFILE),
+        seed,
+        latency_scale=args.latency_scale,
+        control_port=args.control_port,
+    )
+
+
+def _raise_file_limit(suppliers: int) -> None:
+    """A listening socket per supplier, and connections to each: lift the soft limit."""
+    soft, hard = rlimit.getrlimit(rlimit.RLIMIT_NOFILE)
+    wanted = 8 * suppliers + 256
+    if soft != rlimit.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == rlimit.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            rlimit.setrlimit(rlimit.RLIMIT_NOFILE, (new, hard))
+
+
+def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
+    """Write the fleet's client config atomically: a reader never sees half a file."""
+    path = Path(path)
+    text = dump_config(fleet.config, header)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with fleet:
+            width = max(len(s.name) for s in fleet.suppliers)
+            for supplier in fleet.suppliers:
+                note = f"  ({', '.join(supplier.faults.active)})" if supplier.faults.active else ""
+                out.write(f"{supplier.name:<{width}}  {supplier.url}{note}\n")
+            out.write(f"{'control':<{width}}  {fleet.control_url}/suppliers\n")
+            if args.write_config:
+                header = (
+                    f"client config for a running `scatterdash fleet` (seed {fleet.seed});\n"
+                    "run it again with `scatterdash fleet --profile THIS_FILE --seed "
+                    f"{fleet.seed}`"
+                )
+                write_config(fleet, args.write_config, header)
+                out.write(f"wrote the client config to {args.write_config}\n")
+            out.write(
+                f"fleet ready: {len(fleet.suppliers)} suppliers on 127.0.0.1 "
+                f"(seed {fleet.seed}); Ctrl-C to stop\n"
+            )
+            out.flush()
+            await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    fleet = _build(args)  # ConfigError and ValueError: exit 2, from core._cli.main
+    _raise_file_limit(len(fleet.suppliers))
+    try:
+        asyncio.run(_run(fleet, args, out))
+    except OSError as exc:
+        sys.stderr.write(f"scatterdash: cannot run the fleet: {exc}\n")
+        return EXIT_PORT
+    return EXIT_OK
