@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,20 +101,38 @@ def drip(chunk: bytes = b" ", every: float = 0.05, total: int = 10_000) -> Behav
     return behave
 
 
+@functools.cache
+def _gzip_of_spaces(size: int) -> bytes:
+    return gzip.compress(b" " * size, compresslevel=9)
+
+
 def huge(size: int, *, gzipped: bool = False) -> Behaviour:
+    """A body of ``size`` bytes, streamed, or a small gzip body that inflates to ``size``."""
+
     async def behave(http: web.Request, request: dict[str, Any]) -> web.StreamResponse:
         if gzipped:
-            payload = gzip.compress(b" " * size, compresslevel=9)
-            return web.Response(
-                body=payload,
-                headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
-            )
+            headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+            return web.Response(body=_gzip_of_spaces(size), headers=headers)
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         await response.prepare(http)
         block = b" " * 65536
         with contextlib.suppress(ConnectionError):
             for _ in range(size // len(block)):
                 await response.write(block)
+        return response
+
+    return behave
+
+
+def hang_mid_body() -> Behaviour:
+    """Headers and the start of a body, then nothing."""
+
+    async def behave(http: web.Request, request: dict[str, Any]) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 1000
+        await response.prepare(http)
+        await response.write(b'{"supplier_id": "x", ')
+        await asyncio.Event().wait()
         return response
 
     return behave
@@ -142,19 +162,23 @@ class ScriptedSupplier:
     name: str
     behaviour: Behaviour
     port: int = 0
+    scheme: str = "http"
     calls: int = 0
     correlation_ids: list[str] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/quote"
+        return f"{self.scheme}://127.0.0.1:{self.port}/quote"
 
 
 class ScriptedFleet:
     """``async with ScriptedFleet({"a": healthy(), "b": hang()}) as fleet: fleet.config()``."""
 
-    def __init__(self, behaviours: dict[str, Behaviour]) -> None:
+    def __init__(
+        self, behaviours: dict[str, Behaviour], *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        self.ssl_context = ssl_context
         self.suppliers = {name: ScriptedSupplier(name, b) for name, b in behaviours.items()}
         self._runners: list[web.AppRunner] = []
 
@@ -164,11 +188,12 @@ class ScriptedFleet:
             app.router.add_post("/quote", self._handler(supplier))
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
             await site.start()
             server = site._server
             assert server is not None
             supplier.port = server.sockets[0].getsockname()[1]
+            supplier.scheme = "https" if self.ssl_context else "http"
             self._runners.append(runner)
         return self
 
@@ -188,9 +213,19 @@ class ScriptedFleet:
         for runner in self._runners:
             await runner.cleanup()
 
-    def config(self, *, refused: tuple[str, ...] = (), **defaults: Any) -> core.Config:
+    def config(
+        self,
+        *,
+        refused: tuple[str, ...] = (),
+        supplier_options: dict[str, dict[str, Any]] | None = None,
+        **defaults: Any,
+    ) -> core.Config:
         """A config for these suppliers (plus ``refused`` names pointing at a closed port)."""
-        suppliers = [{"name": s.name, "url": s.url} for s in self.suppliers.values()]
+        options = supplier_options or {}
+        suppliers = [
+            {"name": s.name, "url": s.url, **options.get(s.name, {})}
+            for s in self.suppliers.values()
+        ]
         suppliers += [
             {"name": name, "url": f"http://127.0.0.1:{closed_port()}/quote"} for name in refused
         ]

@@ -1,0 +1,131 @@
+"""Secrets stay secret; TLS verification stays on unless the operator says otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import sys
+from pathlib import Path
+
+import pytest
+import trustme
+
+import core
+from tests.support.scripted import ScriptedFleet, healthy, status
+
+SECRET = "sk-live-7f3a9c0d1e2b4a6f8e0c2d4b6a8f0e1c"
+
+
+async def test_the_api_key_goes_only_to_its_supplier_and_nowhere_else(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[core.Event] = []
+    async with ScriptedFleet(
+        {"keyed": healthy(), "other": healthy(), "failing": status(500)}
+    ) as fleet:
+        config = fleet.config(
+            supplier_options={
+                "keyed": {"api_key_env": "ACME_KEY"},
+                "failing": {"api_key_env": "ACME_KEY", "api_key_header": "X-Api-Key"},
+            }
+        )
+        environ = {"ACME_KEY": SECRET}
+        async with core.PriceComparator(config, environ=environ) as comparator:
+            comparator.events.subscribe(seen.append)
+            comparison = await comparator.compare("SKU-1", 1, strategy="all")
+    assert fleet.suppliers["keyed"].headers_seen[0]["Authorization"] == f"Bearer {SECRET}"
+    assert fleet.suppliers["failing"].headers_seen[0]["X-Api-Key"] == SECRET
+    assert all(
+        SECRET not in str(v) for h in fleet.suppliers["other"].headers_seen for v in h.values()
+    )
+    exposed = [
+        json.dumps(comparison.to_dict()),
+        caplog.text,
+        repr(config),
+        repr(comparator.engine.destinations),
+    ]
+    exposed += [repr(event) for event in seen]
+    assert not [text for text in exposed if SECRET in text]
+
+
+async def test_a_missing_key_variable_is_a_config_error_that_names_the_variable_only() -> None:
+    config = core.parse_config(
+        {"suppliers": [{"name": "a", "url": "http://127.0.0.1:9/quote", "api_key_env": "NOPE_KEY"}]}
+    )
+    with pytest.raises(core.ConfigError, match="environment variable NOPE_KEY is not set"):
+        core.PriceComparator(config, environ={})
+
+
+async def test_verbose_cli_output_never_shows_the_key(tmp_path: Path) -> None:
+    async with ScriptedFleet({"keyed": status(401)}) as fleet:
+        supplier = fleet.suppliers["keyed"]
+        path = tmp_path / "c.toml"
+        path.write_text(
+            f'[[suppliers]]\nname = "keyed"\nurl = "{supplier.url}"\napi_key_env = "ACME_KEY"\n'
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gui.launcher",
+            "compare",
+            "--config",
+            str(path),
+            "--product",
+            "S",
+            "--quantity",
+            "1",
+            "--json",
+            "-vv",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={"ACME_KEY": SECRET, "PATH": "/usr/bin:/bin"},
+        )
+        out, err = await process.communicate()
+    assert process.returncode == 1
+    assert supplier.headers_seen[0]["Authorization"] == f"Bearer {SECRET}"
+    assert SECRET.encode() not in out + err
+    assert b"HTTP 401" in out
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def server_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+async def test_tls_is_verified_by_default(ca: trustme.CA) -> None:
+    async with ScriptedFleet({"tls": healthy()}, ssl_context=server_context(ca)) as fleet:
+        async with core.PriceComparator(fleet.config()) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    result = comparison.suppliers[0]
+    assert result.status is core.Status.ERROR
+    assert result.error is not None and result.error.startswith("TLS handshake failed")
+
+
+async def test_a_per_supplier_ca_bundle(ca: trustme.CA, tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    async with ScriptedFleet({"tls": healthy()}, ssl_context=server_context(ca)) as fleet:
+        config = fleet.config(supplier_options={"tls": {"ca_bundle": str(bundle)}})
+        async with core.PriceComparator(config) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    assert comparison.suppliers[0].status is core.Status.OK
+
+
+async def test_verify_false_works_but_warns(
+    ca: trustme.CA, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with ScriptedFleet({"tls": healthy()}, ssl_context=server_context(ca)) as fleet:
+        config = fleet.config(supplier_options={"tls": {"verify": False}})
+        async with core.PriceComparator(config) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    assert comparison.suppliers[0].status is core.Status.OK
+    assert "TLS verification is OFF for supplier tls" in caplog.text
