@@ -1,0 +1,176 @@
+"""``scatterdash`` (the window): the demo fleet by default, real suppliers with ``--config``.
+
+How the loop runs: one ``QApplication``, one qasync ``QEventLoop`` on the GUI thread,
+driven by ``asyncio.Runner(loop_factory=...)`` (Python 3.11 has the runner but not
+``asyncio.run(loop_factory=...)``; ``qasync.run`` on 3.11 swaps the global event-loop
+policy instead). :func:`serve` is the one coroutine: it starts the embedded fleet (if
+any), shows the window, waits for it to close, then awaits ``window.aclose()`` (cancel
+every comparison, close connections) and stops the fleet. The runner then cancels
+anything left, shuts down async generators and closes the loop, so nothing is pending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from core import Config, ConfigError, load_config
+from gui.errors import install_hooks
+from gui.icons import icon
+from gui.main_window import MainWindow
+
+__all__ = ["build_parser", "main", "serve"]
+
+log = logging.getLogger("scatterdash.gui")
+
+ORGANIZATION = "Scatterdash"
+APPLICATION = "Scatterdash"
+SCREENSHOT_SIZE = (1440, 900)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+OnWindow = Callable[[MainWindow], Awaitable[object]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scatterdash",
+        description=(
+            "Scatterdash: compare supplier prices live. Without --config the window runs on "
+            "an embedded demo fleet of loopback suppliers. Headless: scatterdash compare …, "
+            "scatterdash fleet …"
+        ),
+    )
+    parser.add_argument("--config", metavar="FILE", help="TOML config with real suppliers")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        type=Path,
+        help="open the window, run one comparison, save a PNG of the window and exit",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
+    )
+    return parser
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # qasync logs every callback at debug level: keep it quiet unless asked twice
+    logging.getLogger("qasync").setLevel(logging.INFO if verbosity < 3 else logging.DEBUG)
+
+
+def application() -> QApplication:
+    """The process's ``QApplication`` (created once), set up for this app."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("Scatterdash")
+    # the window's closing is an event for serve(), not the end of the Qt loop
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(icon("scatterdash"))
+    return app
+
+
+async def serve(
+    config: Config | None,
+    *,
+    screenshot: Path | None = None,
+    on_window: OnWindow | None = None,
+) -> int:
+    """Run the window until it is closed; ``config=None`` starts the embedded demo fleet."""
+    loop = asyncio.get_running_loop()
+    uninstall = install_hooks(loop)
+    # Python runs signal handlers only between bytecodes: a slow idle timer lets Ctrl+C in
+    heartbeat = QTimer()
+    heartbeat.start(200)
+    heartbeat.timeout.connect(lambda: None)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            fleet = None
+            if config is None:
+                from core.fleet import embedded_demo_fleet
+
+                fleet = await stack.enter_async_context(embedded_demo_fleet())
+                config = fleet.config
+            # a screenshot shows the default layout, not this user's saved one
+            window = MainWindow(config, fleet=fleet, remember_layout=screenshot is None)
+            stack.push_async_callback(window.aclose)
+            closed = asyncio.Event()
+            window.closed.connect(closed.set)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGTERM, window.close)
+            if screenshot is not None:
+                return await take_screenshot(window, screenshot)
+            window.show()
+            if on_window is not None:
+                await on_window(window)
+            await closed.wait()
+            return EXIT_OK
+    finally:
+        heartbeat.stop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+        uninstall()
+
+
+async def take_screenshot(window: MainWindow, path: Path) -> int:
+    """Show the window at ≥ 1280×800, run one comparison, save the window as a PNG."""
+    width, height = SCREENSHOT_SIZE
+    window.resize(max(window.width(), width), max(window.height(), height))
+    window.show()
+    await asyncio.sleep(0.3)  # let docks and the plot lay themselves out
+    task = window.start_comparison()
+    if task is None:
+        log.error("screenshot: could not start a comparison")
+        return EXIT_FAILED
+    deadline = window.ticket.ticket().timeout or window.config.defaults.timeout
+    try:
+        comparison = await asyncio.wait_for(task, deadline + 5.0)
+    except TimeoutError:
+        log.error("screenshot: the comparison did not finish")
+        return EXIT_FAILED
+    window.latency_plot.finish()
+    window.refresh_health(full=True)
+    await asyncio.sleep(0.2)  # a few frames for the final bars, winner marker and table
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        sys.stderr.write(f"scatterdash: cannot write {path}\n")
+        return EXIT_FAILED
+    size = window.size()
+    outcome = "decided" if comparison is not None and comparison.decided else "undecided"
+    sys.stderr.write(f"scatterdash: saved {path} ({size.width()}×{size.height()}), {outcome}\n")
+    window.close()
+    return EXIT_OK
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    options = build_parser().parse_args(list(sys.argv[1:] if args is None else args))
+    configure_logging(options.verbose)
+    config: Config | None = None
+    if options.config is not None:
+        try:
+            config = load_config(options.config)
+        except ConfigError as exc:
+            sys.stderr.write(f"scatterdash: {exc}\n")
+            return EXIT_USAGE
+    import qasync
+
+    app = application()
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(serve(config, screenshot=options.screenshot))
+    except KeyboardInterrupt:
+        return 130

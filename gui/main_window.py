@@ -1,0 +1,438 @@
+"""The main window: docks around the live latency plot, wired to a :class:`Session`.
+
+Build it while a qasync loop is running (``gui.MainWindow(config)``), show it, and when
+it is closed (``closed`` signal) await :meth:`MainWindow.aclose`, which cancels every
+comparison in flight and closes the connections. Slots here are one-line shims; the work
+happens in the session (Qt-free), the live run (Qt-free) and the panels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+
+from core import (
+    BreakerState,
+    BreakerTransition,
+    CallResult,
+    CallSent,
+    Comparison,
+    ComparisonFinished,
+    ComparisonStarted,
+    Config,
+    Event,
+)
+from gui import theme
+from gui.errors import LogBridge
+from gui.icons import icon
+from gui.live import LiveRun
+from gui.models.destinations_model import DestinationsModel
+from gui.session import BreakerAction, Session, Ticket
+from gui.tasks import TaskSet
+from gui.widgets.destinations_view import DestinationsPanel
+from gui.widgets.event_log import EventLog, Level
+from gui.widgets.fleet_panel import FleetControl, FleetPanel
+from gui.widgets.latency_plot import LatencyPanel
+from gui.widgets.result_panel import ResultPanel, describe_quote
+from gui.widgets.ticket import TicketPanel
+
+__all__ = ["MainWindow"]
+
+log = logging.getLogger("scatterdash.gui")
+
+HEALTH_REFRESH_MS = 250
+"""how often the destinations table picks up changed rows and breaker countdowns"""
+SETTINGS_VERSION = 1
+DEFAULT_SIZE = (1440, 900)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+    """emitted from ``closeEvent``: time to await :meth:`aclose`"""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        fleet: FleetControl | None = None,
+        session: Session | None = None,
+        settings: QSettings | None = None,
+        remember_layout: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.config = config
+        self.fleet = fleet
+        self.session = session or Session(config)
+        self.settings = settings or QSettings()
+        self.remember_layout = remember_layout
+        """restore and save geometry, dock layout and ticket in ``settings``"""
+        self.tasks = TaskSet()
+        self.run: LiveRun | None = None
+        """the comparison the plot and the progress line follow (the latest started)"""
+        self.comparison: Comparison | None = None
+        self.comparison_task: asyncio.Task[Comparison | None] | None = None
+        self._closing = False
+        self._dirty: set[str] = set()
+
+        source = "embedded demo fleet" if fleet is not None else config.source
+        self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
+        self.setWindowIcon(icon("scatterdash"))
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+
+        # -- panels ------------------------------------------------------------------------
+        self.destinations_model = DestinationsModel(config, self)
+        self.destinations = DestinationsPanel(self.destinations_model, self)
+        self.latency = LatencyPanel(self)
+        self.latency_plot = self.latency.plot
+        self.latency_plot.set_suppliers(self.session.supplier_names)
+        self.ticket = TicketPanel(config.defaults, len(config.suppliers), self)
+        self.result = ResultPanel(self)
+        self.event_log = EventLog(self)
+        self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
+
+        self.setCentralWidget(self.latency)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock(
+            "destinationsDock",
+            "Destinations",
+            self.destinations,
+            Qt.DockWidgetArea.TopDockWidgetArea,
+        )
+        self._dock(
+            "ticketDock", "Comparison ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self._dock("resultDock", "Result", self.result, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock(
+            "eventLogDock", "Event log", self.event_log, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        if self.fleet_panel is not None:
+            self._dock(
+                "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+            )
+            self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["fleetDock"])
+            self.docks["eventLogDock"].raise_()
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._layout_restored = False
+
+        # -- status bar ----------------------------------------------------------------------
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.health_label = QLabel(self)
+        self.health_label.setObjectName("healthLabel")
+        self.health_label.setTextFormat(Qt.TextFormat.RichText)
+        self.last_label = QLabel("no comparison yet", self)
+        self.last_label.setObjectName("lastComparisonLabel")
+        status.addWidget(self.health_label)
+        status.addWidget(self.last_label, 1)
+        status.addPermanentWidget(QLabel(source, self))
+
+        # -- menus and keys ------------------------------------------------------------------
+        self._build_menus()
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.start_comparison)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_comparison)
+
+        # -- wiring ----------------------------------------------------------------------------
+        self.ticket.compareRequested.connect(self.start_comparison)
+        self.ticket.cancelRequested.connect(self.cancel_comparison)
+        self.destinations.actionRequested.connect(self.apply_breaker_action)
+        self.log_bridge = LogBridge(self)
+        self.log_bridge.record.connect(self._on_log_record)
+        self.log_bridge.attach()
+        self.session.subscribe(self.on_event)
+
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(HEALTH_REFRESH_MS)
+        self._health_timer.timeout.connect(self.refresh_health)
+        self._health_timer.start()
+        self.refresh_health(full=True)
+        self._default_state = self.saveState(SETTINGS_VERSION)
+        if remember_layout:
+            self._restore_settings()
+        else:
+            self.resize(*DEFAULT_SIZE)
+
+    # -- layout helpers --------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _default_dock_sizes(self) -> None:
+        docks = self.docks
+        self.resizeDocks([docks["ticketDock"]], [540], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [docks["ticketDock"], docks["resultDock"]], [250, 600], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [docks["destinationsDock"], docks["eventLogDock"]], [382, 140], Qt.Orientation.Vertical
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True  # first show without a saved layout: our sizes
+            self._default_dock_sizes()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        compare_menu = bar.addMenu("&Comparison")
+        compare_action = QAction(icon("compare"), "&Compare", self)
+        compare_action.setShortcutVisibleInContextMenu(True)
+        compare_action.setToolTip("Ctrl+Return")
+        compare_action.triggered.connect(self.start_comparison)
+        cancel_action = QAction(icon("cancel"), "C&ancel", self)
+        cancel_action.setToolTip("Esc")
+        cancel_action.triggered.connect(self.cancel_comparison)
+        compare_menu.addAction(compare_action)
+        compare_menu.addAction(cancel_action)
+
+        breaker_menu = bar.addMenu("&Breakers")
+        for action in self.destinations.actions_by_kind.values():
+            breaker_menu.addAction(action)
+
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        reset_layout = QAction("Reset &layout", self)
+        reset_layout.triggered.connect(self.reset_layout)
+        view_menu.addAction(reset_layout)
+
+    # -- comparisons -----------------------------------------------------------------------
+
+    @property
+    def comparing(self) -> bool:
+        return self.comparison_task is not None and not self.comparison_task.done()
+
+    def start_comparison(
+        self, ticket: Ticket | None = None
+    ) -> asyncio.Task[Comparison | None] | None:
+        """Start a comparison from the ticket (unless one is already running)."""
+        if self.comparing or self._closing:
+            return None
+        ticket = ticket if isinstance(ticket, Ticket) else self.ticket.ticket()
+        self.comparison_task = self.tasks.spawn(self._compare(ticket), name="comparison")
+        return self.comparison_task
+
+    async def _compare(self, ticket: Ticket) -> Comparison | None:
+        self.ticket.set_running(True)
+        try:
+            return await self.session.compare(ticket)
+        except ValueError as exc:
+            self.result.show_error(str(exc))
+            self.event_log.add(Level.ERROR, "ticket", str(exc))
+            return None
+        except asyncio.CancelledError:
+            if not self._closing:
+                self._on_cancelled()
+            raise
+        finally:
+            if not self._closing:
+                self.ticket.set_running(False)
+
+    def cancel_comparison(self) -> bool:
+        """Cancel the running comparison; every call in flight is abandoned."""
+        if not self.comparing or self.comparison_task is None:
+            return False
+        self.comparison_task.cancel()
+        return True
+
+    def _on_cancelled(self) -> None:
+        self.latency_plot.finish()
+        self.result.show_cancelled(self.run)
+        self.event_log.add(Level.WARNING, "comparison", "cancelled by the operator")
+        self.last_label.setText("last comparison cancelled")
+        if self.run is not None:
+            self.ticket.set_progress(self.run.finished, self.run.sent, "cancelled")
+
+    # -- engine events (synchronous, on the loop's thread) --------------------------------
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, CallResult):
+            self._on_result(event)
+        elif isinstance(event, CallSent):
+            self._dirty.add(event.supplier)
+            if self.run is not None and event.correlation_id == self.run.correlation_id:
+                self.run.on_sent(event)
+        elif isinstance(event, ComparisonStarted):
+            self._on_started(event)
+        elif isinstance(event, ComparisonFinished):
+            self._on_finished(event.comparison)
+        elif isinstance(event, BreakerTransition):
+            self.event_log.add_transition(event)
+            self._dirty.add(event.supplier)
+            self.refresh_health()
+
+    def _on_started(self, event: ComparisonStarted) -> None:
+        self.run = LiveRun(event, self.session.supplier_names)
+        self.latency_plot.follow(self.run)
+        self.latency.title.setText(
+            f"Live latency — {event.strategy} · deadline {event.deadline_s:g} s"
+        )
+        ticket = self.ticket.ticket()
+        self.result.show_running(self.run, ticket.product_id, ticket.quantity)
+
+    def _on_result(self, event: CallResult) -> None:
+        self._dirty.add(event.result.name)
+        run = self.run
+        if run is None or event.correlation_id != run.correlation_id:
+            return
+        run.on_result(event)
+        self.ticket.set_progress(run.finished, run.sent, run.progress_text())
+
+    def _on_finished(self, comparison: Comparison) -> None:
+        run = self.run
+        if run is None or comparison.correlation_id != run.correlation_id:
+            return
+        self.comparison = comparison
+        self.latency_plot.finish(comparison)
+        self.result.show_comparison(comparison)
+        self.ticket.set_progress(run.finished, run.sent, run.progress_text())
+        winner = comparison.winner if comparison.decided else None
+        if winner is not None:
+            text = f"{comparison.strategy}: winner {describe_quote(winner)}"
+            self.event_log.add(Level.INFO, "comparison", text)
+        else:
+            text = f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"
+            self.event_log.add(Level.WARNING, "comparison", text)
+        self.last_label.setText(f"{text} · {comparison.elapsed_ms:.0f} ms")
+
+    # -- breakers and health ---------------------------------------------------------------
+
+    def apply_breaker_action(self, name: str, action: Any) -> None:
+        self.session.apply(name, BreakerAction(action))
+        self._dirty.add(name)
+        self.refresh_health()
+
+    def refresh_health(self, full: bool = False) -> None:
+        """Re-read the rows that changed (and every open breaker, for its countdown)."""
+        model = self.destinations_model
+        names = self.session.supplier_names
+        if full:
+            model.update(self.session.snapshot())
+        else:
+            rows = []
+            for row, name in enumerate(names):
+                health = model.health(row)
+                ticking = health is not None and health.state in (
+                    BreakerState.OPEN,
+                    BreakerState.HALF_OPEN,
+                )
+                if name in self._dirty or ticking:
+                    rows.append(row)
+            if rows:
+                model.update_rows({row: self.session.health.health(names[row]) for row in rows})
+        self._dirty.clear()
+        self._show_health()
+
+    def _show_health(self) -> None:
+        healthy, total = self.destinations_model.healthy_count()
+        down = self.destinations_model.unhealthy_names()
+        state = BreakerState.OPEN if down else BreakerState.CLOSED
+        color = theme.breaker_swatch(state, theme.is_dark(self.palette())).fill
+        text = f'<span style="color:{color.name()}">●</span> <b>{healthy}/{total} healthy</b>'
+        if down:
+            shown = ", ".join(down[:6]) + (f" +{len(down) - 6}" if len(down) > 6 else "")
+            text += f" — down: {shown}"
+        self.health_label.setText(text)
+
+    def health_text(self) -> str:
+        """The status bar's plain summary, e.g. ``"11/12 healthy"``."""
+        healthy, total = self.destinations_model.healthy_count()
+        return f"{healthy}/{total} healthy"
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def _on_log_record(self, level: str, source: str, message: str, at: float) -> None:
+        self.event_log.add(Level.ERROR if level == "error" else Level.WARNING, source, message, at)
+
+    def _spawn(self, awaitable: Any) -> object:
+        async def wait() -> None:
+            await awaitable
+
+        return self.tasks.spawn(wait(), name="fleet control")
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        settings = self.settings
+        geometry = settings.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(*DEFAULT_SIZE)
+        state = settings.value("mainWindow/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
+        product = settings.value("ticket/product")
+        if isinstance(product, str) and product.strip():
+            self.ticket.product_edit.setText(product)
+        quantity = settings.value("ticket/quantity")
+        if quantity is not None:
+            with contextlib.suppress(ValueError):
+                self.ticket.quantity_spin.setValue(int(str(quantity)))
+        strategy = settings.value("ticket/strategy")
+        if isinstance(strategy, str):
+            self.ticket.set_strategy(strategy)
+
+    def save_settings(self) -> None:
+        settings = self.settings
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState(SETTINGS_VERSION))
+        settings.setValue("ticket/product", self.ticket.product_edit.text())
+        settings.setValue("ticket/quantity", self.ticket.quantity_spin.value())
+        settings.setValue("ticket/strategy", self.ticket.strategy)
+        settings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, SETTINGS_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self._default_dock_sizes()
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.remember_layout:
+            self.save_settings()
+        event.accept()
+        self.closed.emit()
+
+    async def aclose(self) -> None:
+        """Cancel everything in flight and release the connections (idempotent)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._health_timer.stop()
+        self.latency_plot.finish()
+        self.log_bridge.detach()
+        await self.tasks.aclose()
+        await self.session.aclose()

@@ -1,0 +1,259 @@
+"""The destinations table: one row per supplier, from :class:`core.HealthTracker` snapshots.
+
+Rows never move (config order); :meth:`DestinationsModel.update` compares the new
+snapshot with the old one and emits ``dataChanged`` only for the rows that changed.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from core import BreakerState, Config, SupplierHealth
+
+__all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+BREAKER_STATE_ROLE = Qt.ItemDataRole.UserRole + 1
+"""the row's breaker state (any column; a :class:`core.BreakerState`, read back as its str)"""
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+"""a value that sorts naturally (numbers as numbers, missing last)"""
+
+
+class Column(enum.IntEnum):
+    NAME = 0
+    BREAKER = 1
+    NOTE = 2
+    SUCCESS = 3
+    ERRORS = 4
+    LAST = 5
+    P50 = 6
+    P95 = 7
+    IN_FLIGHT = 8
+    TRANSPORT = 9
+    ADDRESS = 10
+
+
+_HEADERS = {
+    Column.NAME: "Supplier",
+    Column.BREAKER: "Breaker",
+    Column.NOTE: "Status",
+    Column.SUCCESS: "Success",
+    Column.ERRORS: "Errors",
+    Column.LAST: "Last",
+    Column.P50: "p50",
+    Column.P95: "p95",
+    Column.IN_FLIGHT: "In flight",
+    Column.TRANSPORT: "Transport",
+    Column.ADDRESS: "Address",
+}
+
+_TOOLTIPS = {
+    Column.BREAKER: "Circuit breaker state (right-click a row for operator actions)",
+    Column.NOTE: "Countdown to half-open for an open breaker, else the last error",
+    Column.SUCCESS: "Successful calls over the rolling window",
+    Column.ERRORS: "Failed calls (errors, invalid replies, own timeouts) over the window",
+    Column.LAST: "Latency of the last finished call",
+    Column.P50: "Median latency of recent successful calls",
+    Column.P95: "95th percentile latency of recent successful calls",
+    Column.IN_FLIGHT: "Calls to this supplier in flight right now",
+}
+
+_NUMERIC = {
+    Column.SUCCESS,
+    Column.ERRORS,
+    Column.LAST,
+    Column.P50,
+    Column.P95,
+    Column.IN_FLIGHT,
+}
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def countdown(seconds: float | None) -> str:
+    """ "half-open in 12 s" for an open breaker."""
+    if seconds is None:
+        return ""
+    return f"half-open in {max(0, round(seconds + 0.49))} s"
+
+
+def note(health: SupplierHealth) -> str:
+    if health.state is BreakerState.OPEN:
+        return countdown(health.half_open_in_s)
+    if health.state is BreakerState.HALF_OPEN:
+        return "trial calls"
+    if health.state is BreakerState.DISABLED:
+        return "out of service"
+    if health.state is BreakerState.FORCED_OPEN:
+        return "held open by operator"
+    if health.last_error and health.last_status is not None and health.last_status.value != "ok":
+        return f"last: {health.last_error}"
+    return ""
+
+
+class DestinationsModel(QAbstractTableModel):
+    """Read-only; refreshed with :meth:`update` on a timer and on engine events."""
+
+    def __init__(self, config: Config, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._suppliers = config.suppliers
+        self._rows: list[SupplierHealth | None] = [None] * len(config.suppliers)
+        self._cells: list[tuple[str, ...]] = [self._texts(i, None) for i in range(len(self._rows))]
+
+    # -- Qt model interface --------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        column = Column(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _TOOLTIPS.get(column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row, column = index.row(), Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[row][column]
+        health = self._rows[row]
+        if role == BREAKER_STATE_ROLE:
+            return health.state if health is not None else BreakerState.CLOSED
+        if role == SORT_ROLE:
+            return self._sort_value(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and health is not None:
+            if column in (Column.NOTE, Column.NAME) and health.last_error:
+                return f"{health.name}: last {health.last_status}: {health.last_error}"
+            if column == Column.BREAKER:
+                return f"breaker {health.state.value}, {health.calls} calls in the window"
+        return None
+
+    # -- updates -------------------------------------------------------------------------
+
+    def update(self, snapshot: list[SupplierHealth]) -> None:
+        """Take a new snapshot (from ``HealthTracker.snapshot()``, config order)."""
+        first = last = -1
+        for row, health in enumerate(snapshot[: len(self._rows)]):
+            changed = health != self._rows[row]
+            self._rows[row] = health
+            if changed:
+                self._cells[row] = self._texts(row, health)
+                first = row if first < 0 else first
+                last = row
+            elif first >= 0:
+                self._emit(first, last)
+                first = last = -1
+        if first >= 0:
+            self._emit(first, last)
+
+    def update_rows(self, rows: dict[int, SupplierHealth]) -> None:
+        """Take new health for some rows only (the rest did not change)."""
+        for row in sorted(rows):
+            health = rows[row]
+            if health != self._rows[row]:
+                self._rows[row] = health
+                self._cells[row] = self._texts(row, health)
+                self._emit(row, row)
+
+    def _emit(self, first: int, last: int) -> None:
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+
+    def health(self, row: int) -> SupplierHealth | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def name(self, row: int) -> str:
+        return self._suppliers[row].name
+
+    def row_of(self, name: str) -> int | None:
+        for row, supplier in enumerate(self._suppliers):
+            if supplier.name == name:
+                return row
+        return None
+
+    def healthy_count(self) -> tuple[int, int]:
+        """(healthy, total) suppliers in the latest snapshot."""
+        healthy = sum(1 for health in self._rows if health is None or health.healthy)
+        return healthy, len(self._rows)
+
+    def unhealthy_names(self) -> list[str]:
+        return [h.name for h in self._rows if h is not None and not h.healthy]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _texts(self, row: int, health: SupplierHealth | None) -> tuple[str, ...]:
+        supplier = self._suppliers[row]
+        if health is None:
+            return (
+                supplier.name,
+                BreakerState.CLOSED.value,
+                "",
+                "—",
+                "—",
+                "—",
+                "—",
+                "—",
+                "0",
+                supplier.transport,
+                supplier.url,
+            )
+        return (
+            supplier.name,
+            health.state.value,
+            note(health),
+            _rate(health.success_rate),
+            _rate(health.error_rate),
+            _ms(health.last_latency_ms),
+            _ms(health.p50_ms),
+            _ms(health.p95_ms),
+            str(health.in_flight),
+            supplier.transport,
+            supplier.url,
+        )
+
+    def _sort_value(self, row: int, column: Column) -> Any:
+        health = self._rows[row]
+        if health is None:
+            return self._cells[row][column] if column not in _NUMERIC else -1.0
+        values: dict[Column, float | None] = {
+            Column.SUCCESS: health.success_rate,
+            Column.ERRORS: health.error_rate,
+            Column.LAST: health.last_latency_ms,
+            Column.P50: health.p50_ms,
+            Column.P95: health.p95_ms,
+            Column.IN_FLIGHT: float(health.in_flight),
+        }
+        if column in values:
+            value = values[column]
+            return -1.0 if value is None else value
+        return self._cells[row][column]

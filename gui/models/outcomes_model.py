@@ -1,0 +1,100 @@
+"""How each supplier ended in the last comparison (``outcomesTable``), config order."""
+
+from __future__ import annotations
+
+import enum
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from core import Status
+from gui import theme
+
+__all__ = ["STATUS_ROLE", "Outcome", "OutcomeColumn", "OutcomesModel"]
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
+"""the row's :class:`core.Status` (``None`` while still in flight)"""
+
+
+class OutcomeColumn(enum.IntEnum):
+    SUPPLIER = 0
+    OUTCOME = 1
+    LATENCY = 2
+    DETAIL = 3
+
+
+_HEADERS = ("Supplier", "Outcome", "Latency", "Detail")
+
+Outcome = tuple[str, Status | None, float | None, str | None]
+"""(supplier, status or None while in flight, latency ms, error)"""
+
+
+@cache
+def _dot(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(0, 0, 0, 0))
+    painter.setBrush(QColor(color))
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class OutcomesModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Outcome] = []
+        self._winner: str | None = None
+
+    def set_outcomes(self, rows: list[Outcome], winner: str | None = None) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._winner = winner
+        self.endResetModel()
+
+    def outcome(self, row: int) -> Outcome:
+        return self._rows[row]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(OutcomeColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(OutcomeColumn):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.parent().isValid():
+            return None
+        name, status, latency, error = self._rows[index.row()]
+        column = OutcomeColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == OutcomeColumn.SUPPLIER:
+                return f"★ {name}" if name == self._winner else name
+            if column == OutcomeColumn.OUTCOME:
+                return theme.outcome_label(status)
+            if column == OutcomeColumn.LATENCY:
+                return "—" if latency is None else f"{latency:.0f} ms"
+            return error or ""
+        if role == STATUS_ROLE:
+            return status
+        if role == Qt.ItemDataRole.DecorationRole and column == OutcomeColumn.OUTCOME:
+            return _dot(theme.outcome_color(status).name())
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == OutcomeColumn.LATENCY:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and error:
+            return f"{name}: {error}"
+        return None

@@ -1,0 +1,103 @@
+"""The operator's session with the suppliers: Qt-free, so it is tested without a window.
+
+A :class:`Session` owns the :class:`core.PriceComparator` (connections and breakers) and
+a :class:`core.HealthTracker` fed by its events; the window only reads from it and asks
+it to do things.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core import (
+    Comparison,
+    Config,
+    Event,
+    HealthTracker,
+    PriceComparator,
+    SupplierHealth,
+)
+
+__all__ = ["BreakerAction", "Session", "Ticket"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """What the operator asked for: the arguments of one comparison."""
+
+    product_id: str
+    quantity: int
+    strategy: str
+    quorum: int | None = None
+    """``None``: the engine's default (more than half of the suppliers queried)"""
+    min_responses: int | None = None
+    timeout: float | None = None
+    """seconds for the whole comparison; ``None``: the config's default"""
+
+
+class BreakerAction(enum.Enum):
+    FORCE_OPEN = "force open"
+    FORCE_CLOSED = "force closed"
+    RESET = "reset"
+    DISABLE = "disable"
+    ENABLE = "enable"
+
+
+class Session:
+    """Comparisons, breakers and health for one config."""
+
+    def __init__(self, config: Config, comparator: PriceComparator | None = None) -> None:
+        self.config = config
+        self.comparator = comparator or PriceComparator(config)
+        self.health = HealthTracker(self.comparator.breakers)
+        self._unsubscribe = [self.comparator.events.subscribe(self.health.observe)]
+        self._closed = False
+
+    @property
+    def supplier_names(self) -> tuple[str, ...]:
+        return tuple(supplier.name for supplier in self.config.suppliers)
+
+    def subscribe(self, observer: Callable[[Event], object]) -> Callable[[], None]:
+        """Receive every engine event (synchronously, on the loop's thread)."""
+        unsubscribe = self.comparator.events.subscribe(observer)
+        self._unsubscribe.append(unsubscribe)
+        return unsubscribe
+
+    async def compare(self, ticket: Ticket) -> Comparison:
+        """Run one comparison; ``ValueError`` for a bad ticket, cancellable at any time."""
+        return await self.comparator.compare(
+            ticket.product_id,
+            ticket.quantity,
+            strategy=ticket.strategy,
+            quorum=ticket.quorum if ticket.strategy == "majority" else None,
+            min_responses=ticket.min_responses,
+            timeout=ticket.timeout,
+        )
+
+    def snapshot(self) -> list[SupplierHealth]:
+        return self.health.snapshot()
+
+    def apply(self, name: str, action: BreakerAction) -> None:
+        """An operator action on one supplier's breaker."""
+        breaker = self.comparator.breakers[name]
+        if action is BreakerAction.FORCE_OPEN:
+            breaker.force_open()
+        elif action is BreakerAction.FORCE_CLOSED:
+            breaker.force_closed()
+        elif action is BreakerAction.RESET:
+            breaker.reset()
+            self.health.reset(name)
+        elif action is BreakerAction.DISABLE:
+            breaker.disable()
+        elif action is BreakerAction.ENABLE:
+            breaker.enable()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        await self.comparator.aclose()

@@ -1,0 +1,298 @@
+"""Live latency: one horizontal bar per supplier, growing while its call is in flight.
+
+Drawing rules (see the notes on pyqtgraph): one single-colour ``BarGraphItem`` per outcome
+(so each paints with the ``drawRects`` fast path), items updated in place with
+``setOpts`` and never re-created, auto-range off, and one ``QTimer`` that redraws at
+30 fps only while a call is in flight and stops as soon as the comparison is over.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from core import Comparison, Status
+from gui import theme
+from gui.live import CATEGORIES, IN_FLIGHT, LiveRun
+
+__all__ = ["LatencyPanel", "LatencyPlot"]
+
+FRAME_MS = 33
+"""redraw period while calls are in flight (about 30 fps)"""
+BAR_THICKNESS = 0.72
+_NICE = (1.0, 2.0, 2.5, 5.0)
+_MIN_RANGE_MS = 100.0
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k that is ≥ ``value``."""
+    if value <= 0:
+        return _MIN_RANGE_MS
+    exponent = math.floor(math.log10(value))
+    for step in _NICE:
+        candidate = step * 10**exponent
+        if candidate >= value:
+            return float(candidate)
+    return float(10 ** (exponent + 1))
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0)
+
+
+class LatencyPlot(pg.PlotWidget):
+    """The ``latencyPlot`` widget; call :meth:`follow` with a run, the timer does the rest."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._ready = False  # Qt sends change events while the base class is built
+        super().__init__(parent, background=None)
+        self.setObjectName("latencyPlot")
+        self.setMinimumSize(320, 220)
+        self.run: LiveRun | None = None
+        self.frames = 0
+        """frames drawn since start (for tests and the benchmark)"""
+        self._names: tuple[str, ...] = ()
+        self._range_ms = _MIN_RANGE_MS
+
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.showGrid(x=True, y=False, alpha=0.25)
+        item.setLabel("bottom", "latency", units="ms")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
+        view = item.getViewBox()
+        view.setMouseEnabled(x=False, y=False)
+        view.disableAutoRange()
+        view.invertY(True)
+
+        self._bars: dict[Status | str, pg.BarGraphItem] = {}
+        for category in CATEGORIES:
+            bar = pg.BarGraphItem(
+                x0=_empty(), y=_empty(), width=_empty(), height=BAR_THICKNESS, pen=pg.mkPen(None)
+            )
+            bar.setZValue(1)
+            item.addItem(bar)
+            self._bars[category] = bar
+        self._winner_outline = pg.BarGraphItem(
+            x0=_empty(), y=_empty(), width=_empty(), height=BAR_THICKNESS + 0.16, brush=None
+        )
+        self._winner_outline.setZValue(2)
+        item.addItem(self._winner_outline)
+        self._winner_star = pg.ScatterPlotItem(symbol="star", size=18, pxMode=True)
+        self._winner_star.setZValue(3)
+        item.addItem(self._winner_star)
+        self._winner_label = pg.TextItem(anchor=(0.0, 0.5))
+        self._winner_label.setZValue(3)
+        item.addItem(self._winner_label)
+        self._deadline = pg.InfiniteLine(angle=90, movable=False, label="", labelOpts={})
+        self._deadline.setZValue(4)
+        self._deadline.hide()
+        item.addItem(self._deadline)
+
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._ready = True
+        self.apply_theme()
+        self.set_suppliers(())
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def set_suppliers(self, names: tuple[str, ...]) -> None:
+        """The rows, top to bottom (config order)."""
+        self._names = names
+        count = len(names)
+        every = max(1, math.ceil(count / 40))
+        ticks = [(float(i), name) for i, name in enumerate(names) if i % every == 0]
+        self.getPlotItem().getAxis("left").setTicks([ticks, []])
+        self.getPlotItem().getViewBox().setYRange(-0.6, max(count, 1) - 0.4, padding=0)
+        self._set_range(_MIN_RANGE_MS)
+
+    def apply_theme(self) -> None:
+        dark = theme.is_dark(self.palette())
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        text = self.palette().color(QPalette.ColorRole.Text)
+        for side in ("left", "bottom"):
+            axis = self.getPlotItem().getAxis(side)
+            axis.setTextPen(text)
+            axis.setPen(pg.mkPen(QColor(text.red(), text.green(), text.blue(), 120)))
+        for category, bar in self._bars.items():
+            status = None if category == IN_FLIGHT else Status(category)
+            bar.setOpts(brush=pg.mkBrush(theme.outcome_color(status, dark)))
+        gold = theme.winner_color(dark)
+        self._winner_outline.setOpts(pen=pg.mkPen(gold, width=2.5), brush=None)
+        self._winner_star.setBrush(pg.mkBrush(gold))
+        self._winner_star.setPen(pg.mkPen(text, width=1))
+        self._winner_label.setColor(text)
+        red = theme.outcome_color(Status.ERROR, dark)
+        self._deadline.setPen(pg.mkPen(red, width=2, style=Qt.PenStyle.DashLine))
+        self._deadline.label.setColor(red)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if self._ready and event.type() == QEvent.Type.PaletteChange:
+            self.apply_theme()
+
+    # -- driving -------------------------------------------------------------------------
+
+    def follow(self, run: LiveRun) -> None:
+        """Draw ``run`` from now on; the previous run's bars are replaced."""
+        self.run = run
+        if run.names != self._names:
+            self.set_suppliers(run.names)
+        self._clear_winner()
+        self._range_ms = 0.0
+        self._set_range(_MIN_RANGE_MS)
+        deadline_s = run.deadline_ms / 1000.0
+        self._deadline.setPos(run.deadline_ms)
+        self._deadline.label.setFormat(f"deadline {deadline_s:g} s")
+        self.redraw(all_groups=True)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @property
+    def animating(self) -> bool:
+        return self._timer.isActive()
+
+    def redraw(self, *, all_groups: bool = False) -> float:
+        """Apply the run's latest bars; returns the time it took in ms."""
+        started = time.perf_counter()
+        run = self.run
+        if run is None:
+            self._timer.stop()
+            return 0.0
+        frame = run.frame(all_groups=all_groups)
+        if frame.longest_ms * 1.08 > self._range_ms:
+            self._set_range(frame.longest_ms * 1.08)
+        stub = self._range_ms * 0.012
+        for category, (rows, lengths) in frame.groups.items():
+            if category == Status.CIRCUIT_OPEN:
+                lengths = np.full(len(rows), stub)
+            self._bars[category].setOpts(x0=0.0, y=rows, width=lengths, height=BAR_THICKNESS)
+        if run.done:
+            self._timer.stop()
+            if run.comparison is not None:
+                self._mark_winner(run.comparison)
+        self.frames += 1
+        return (time.perf_counter() - started) * 1000.0
+
+    def finish(self, comparison: Comparison | None = None) -> None:
+        """The comparison is over (or was cancelled): draw its final bars and stop."""
+        if self.run is None:
+            return
+        if comparison is not None:
+            self.run.on_finished(comparison)
+        self.redraw()
+        self._timer.stop()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _set_range(self, needed_ms: float) -> None:
+        self._range_ms = nice_ceiling(max(needed_ms, _MIN_RANGE_MS))
+        deadline = self.run.deadline_ms if self.run is not None else math.inf
+        self._deadline.setVisible(deadline <= self._range_ms)
+        self.getPlotItem().getViewBox().setXRange(0.0, self._range_ms, padding=0.02)
+        if self.run is not None:
+            circuit_open = self._bars[Status.CIRCUIT_OPEN]
+            rows = circuit_open.opts.get("y")
+            if rows is not None and len(rows):
+                circuit_open.setOpts(width=np.full(len(rows), self._range_ms * 0.012))
+
+    def _clear_winner(self) -> None:
+        self._winner_outline.setOpts(x0=0.0, y=_empty(), width=_empty())
+        self._winner_star.setData([], [])
+        self._winner_label.setText("")
+
+    def _mark_winner(self, comparison: Comparison) -> None:
+        run = self.run
+        winner = comparison.winner if comparison.decided else None
+        if run is None or winner is None:
+            self._clear_winner()
+            return
+        row = run.row(winner.supplier)
+        if row is None:
+            return
+        length = float(run.length_ms[row])
+        self._winner_outline.setOpts(
+            x0=0.0, y=np.array([float(row)]), width=np.array([max(length, 0.5)])
+        )
+        pad = self._range_ms * 0.015
+        self._winner_star.setData([length + pad], [float(row)])
+        self._winner_label.setText(f"winner {length:.0f} ms")
+        self._winner_label.setPos(length + 2.2 * pad, float(row))
+
+    def winner_row(self) -> int | None:
+        """The row the winner marker is on (``None`` when nothing is marked)."""
+        rows = self._winner_outline.opts.get("y")
+        return int(rows[0]) if rows is not None and len(rows) else None
+
+    def bar_lengths(self) -> dict[str, float]:
+        """Each drawn bar's length in ms by supplier name (for tests)."""
+        lengths: dict[str, float] = {}
+        for category, bar in self._bars.items():
+            if category == Status.CIRCUIT_OPEN:
+                continue
+            rows, widths = bar.opts.get("y"), bar.opts.get("width")
+            if rows is None or widths is None:
+                continue
+            for row, width in zip(np.atleast_1d(rows), np.atleast_1d(widths), strict=False):
+                lengths[self._names[int(row)]] = float(width)
+        return lengths
+
+
+class _LegendChip(QWidget):
+    def __init__(self, status: Status | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = status
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.swatch = QLabel()
+        self.swatch.setFixedSize(12, 12)
+        layout.addWidget(self.swatch)
+        layout.addWidget(QLabel(theme.outcome_label(status)))
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        color = theme.outcome_color(self.status, theme.is_dark(self.palette()))
+        self.swatch.setStyleSheet(f"background: {color.name()}; border-radius: 2px;")
+
+
+class LatencyPanel(QWidget):
+    """The plot with a title line and a colour legend under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        self.title = QLabel("No comparison yet — press Compare (Ctrl+Return)")
+        self.title.setObjectName("latencyTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        self.plot = LatencyPlot(self)
+        layout.addWidget(self.plot, 1)
+        legend = QHBoxLayout()
+        legend.setSpacing(14)
+        self._chips = [_LegendChip(None if c == IN_FLIGHT else Status(c), self) for c in CATEGORIES]
+        for chip in self._chips:
+            legend.addWidget(chip)
+        star = QLabel("★ winner")
+        legend.addWidget(star)
+        legend.addStretch(1)
+        layout.addLayout(legend)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for chip in self._chips:
+                chip.apply_theme()

@@ -1,0 +1,204 @@
+"""The Result panel: a plain-words summary, ``quotesTable`` and each supplier's outcome."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import Comparison, PricedQuote, Status
+from gui import theme
+from gui.live import LiveRun
+from gui.models.outcomes_model import Outcome, OutcomesModel
+from gui.models.quotes_model import SORT_ROLE, WINNER_ROLE, QuoteColumn, QuotesModel
+
+__all__ = ["ResultPanel", "describe_quote"]
+
+
+def describe_quote(priced: PricedQuote | None) -> str:
+    if priced is None:
+        return "—"
+    quote = priced.quote
+    return (
+        f"{priced.supplier}: {quote.total_price:,.2f} {quote.currency}"
+        f" · {quote.delivery_days} d · {priced.latency_ms:.0f} ms"
+    )
+
+
+def _table(parent: QWidget, name: str) -> QTableView:
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.horizontalHeader().setHighlightSections(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class ResultPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comparison: Comparison | None = None
+
+        self.headline = QLabel("No comparison yet", self)
+        self.headline.setObjectName("resultHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(3)
+        for key, label in (
+            ("winner", "Winner"),
+            ("cheapest", "Cheapest"),
+            ("fastest", "Fastest delivery"),
+            ("strategy", "Strategy"),
+            ("elapsed", "Elapsed"),
+            ("partial", "Partial"),
+            ("correlation", "Correlation id"),
+        ):
+            value = QLabel("—", self)
+            value.setObjectName(f"result_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            form.addRow(f"{label}:", value)
+
+        self.quotes = QuotesModel(self)
+        self.quotes_proxy = QSortFilterProxyModel(self)
+        self.quotes_proxy.setSourceModel(self.quotes)
+        self.quotes_proxy.setSortRole(SORT_ROLE)
+        self.quotes_table = _table(self, "quotesTable")
+        self.quotes_table.setModel(self.quotes_proxy)
+        self.quotes_table.setSortingEnabled(True)
+        self.quotes_table.sortByColumn(QuoteColumn.TOTAL, Qt.SortOrder.AscendingOrder)
+        header = self.quotes_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in (
+            (QuoteColumn.SUPPLIER, 150),
+            (QuoteColumn.TOTAL, 100),
+            (QuoteColumn.UNIT, 58),
+            (QuoteColumn.STOCK, 60),
+            (QuoteColumn.DELIVERY, 58),
+            (QuoteColumn.LATENCY, 58),
+        ):
+            header.resizeSection(column, width)
+
+        self.outcomes = OutcomesModel(self)
+        self.outcomes_table = _table(self, "outcomesTable")
+        self.outcomes_table.setModel(self.outcomes)
+        outcome_header = self.outcomes_table.horizontalHeader()
+        for column, width in ((0, 150), (1, 100), (2, 66)):
+            outcome_header.resizeSection(column, width)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("resultSplitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.quotes_table)
+        splitter.addWidget(self.outcomes_table)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.headline)
+        layout.addLayout(form)
+        layout.addWidget(splitter, 1)
+
+    # -- showing -------------------------------------------------------------------------
+
+    def _headline(self, text: str, color: str, detail: str = "") -> None:
+        html = f'<span style="font-size:13pt; font-weight:600; color:{color}">{escape(text)}</span>'
+        if detail:
+            html += f"<br>{escape(detail)}"
+        self.headline.setText(html)
+
+    def show_running(self, run: LiveRun, product: str, quantity: int) -> None:
+        self._headline(
+            f"Comparing {quantity} × {product}…",
+            theme.outcome_color(None).name(),
+            f"{run.strategy} across {len(run.names)} suppliers",
+        )
+
+    def show_comparison(self, comparison: Comparison) -> None:
+        self.comparison = comparison
+        dark = theme.is_dark(self.palette())
+        winner = comparison.winner if comparison.decided else None
+        if comparison.decided and winner is not None:
+            self._headline(
+                f"Winner: {winner.supplier}",
+                theme.outcome_color(Status.OK, dark).name(),
+                f"{winner.quote.total_price:,.2f} {winner.quote.currency} for "
+                f"{comparison.quantity} × {comparison.product_id}",
+            )
+        elif comparison.decided:
+            self._headline("Decided", theme.outcome_color(Status.OK, dark).name())
+        else:
+            self._headline(
+                "Undecided",
+                theme.outcome_color(Status.ERROR, dark).name(),
+                comparison.error or "no decision",
+            )
+        self.fields["winner"].setText(describe_quote(winner))
+        self.fields["cheapest"].setText(describe_quote(comparison.cheapest))
+        self.fields["fastest"].setText(describe_quote(comparison.fastest_delivery))
+        self.fields["strategy"].setText(comparison.strategy)
+        self.fields["elapsed"].setText(f"{comparison.elapsed_ms:.0f} ms")
+        self.fields["partial"].setText(
+            "yes: the deadline cut some suppliers off" if comparison.partial else "no"
+        )
+        self.fields["correlation"].setText(comparison.correlation_id)
+        self.quotes.set_comparison(comparison)
+        rows: list[Outcome] = [
+            (r.name, r.status, r.latency_ms, r.error) for r in comparison.suppliers
+        ]
+        self.outcomes.set_outcomes(rows, winner.supplier if winner else None)
+
+    def show_cancelled(self, run: LiveRun | None) -> None:
+        self._headline(
+            "Cancelled",
+            theme.outcome_color(Status.CANCELLED, theme.is_dark(self.palette())).name(),
+            "the comparison was cancelled by the operator; no decision",
+        )
+        self.quotes.set_comparison(None)
+        if run is not None:
+            rows: list[Outcome] = [
+                (
+                    name,
+                    run.statuses.get(name),
+                    float(run.length_ms[i]) if name in run.statuses else None,
+                    run.errors.get(name),
+                )
+                for i, name in enumerate(run.names)
+            ]
+            self.outcomes.set_outcomes(rows)
+
+    def show_error(self, message: str) -> None:
+        self._headline(
+            "Not compared", theme.outcome_color(Status.ERROR, theme.is_dark(self.palette())).name()
+        )
+        self.headline.setText(self.headline.text() + f"<br>{escape(message)}")
+
+    def winner_row(self) -> int | None:
+        """The ``quotesTable`` (view) row highlighted as the winner."""
+        for row in range(self.quotes_proxy.rowCount()):
+            if self.quotes_proxy.index(row, 0).data(WINNER_ROLE):
+                return row
+        return None
