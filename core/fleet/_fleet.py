@@ -16,7 +16,6 @@ from core.fleet._faults import FaultSettings
 from core.fleet._listener import HOST, Listener
 from core.fleet._profile import SupplierProfile
 from core.fleet._server import QuoteHandler
-from core.fleet._sleep import Napper
 from core.fleet._stats import OverheadStats
 from core.fleet._supplier import SimulatedSupplier
 
@@ -63,9 +62,8 @@ class Fleet:
         self.catalogue = catalogue or default_catalogue()
         self.latency_scale = latency_scale
         self._control_port = control_port
-        self._napper = Napper()
         self._stats = OverheadStats()
-        self._handler = QuoteHandler(self._napper, self._stats)
+        self._handler = QuoteHandler(self._stats)
         self._web_server: web.Server | None = None
         self._runner: web.ServerRunner | None = None
         self._control_runner: web.AppRunner | None = None
@@ -127,13 +125,13 @@ class Fleet:
         self._control_url = f"http://{HOST}:{bound}"
 
     async def stop(self) -> None:
-        """Close every port, end every pending reply, and wait until all is released."""
+        """Close every port and connection (pending replies are cancelled) and wait until
+        every socket and task is released."""
         if self._state in ("stopping", "stopped"):
             return
         self._state = "stopping"
         for supplier in self.suppliers:
-            supplier.listener.close()
-        self._napper.wake_all()  # sleeping, hanging and dripping replies finish now
+            supplier.listener.close()  # drops its connections: their handlers are cancelled
         if self._control_runner is not None:
             await self._control_runner.cleanup()
         if self._runner is not None:

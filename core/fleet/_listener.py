@@ -94,7 +94,7 @@ class Listener:
             self._server = server
 
     def close(self) -> None:
-        """Stop listening now and drop the open connections to this port."""
+        """Stop listening now and drop every open connection to this port."""
         sock, server = self._sock, self._server
         self._sock = self._server = None
         if server is not None:
@@ -116,8 +116,7 @@ class Listener:
                 continue
             sockname = transport.get_extra_info("sockname")
             if sockname is not None and sockname[1] == self.port:
-                # idle keep-alive connections close now, busy ones after their reply
-                handler.close()
+                handler.force_close()  # as when a server dies: replies in flight are lost
 
     async def aclose(self) -> None:
         self.close()

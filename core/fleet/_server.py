@@ -1,11 +1,14 @@
 """The HTTP side of the fleet: one aiohttp request handler for every supplier's port.
 
 A request is attributed to the supplier whose port it arrived on; what it gets is drawn
-from that supplier's profile and faults as they are when the request arrives.
+from that supplier's profile and faults as they are when the request arrives. Handlers
+are cancelled when their connection drops (the client gave up, an outage, the fleet
+stopped), so a hang or a drip never outlives its connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -14,7 +17,6 @@ from aiohttp import web
 from core.fleet._faults import FaultSettings
 from core.fleet._profile import QUOTE_PATH
 from core.fleet._replies import BadRequest, PriceAsk, parse_ask, reply_body, safe_id
-from core.fleet._sleep import Napper
 from core.fleet._stats import OverheadStats
 from core.fleet._supplier import SimulatedSupplier
 
@@ -34,8 +36,7 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 class QuoteHandler:
-    def __init__(self, napper: Napper, stats: OverheadStats) -> None:
-        self._napper = napper
+    def __init__(self, stats: OverheadStats) -> None:
         self._stats = stats
         self._by_port: dict[int, SimulatedSupplier] = {}
 
@@ -77,9 +78,11 @@ class QuoteHandler:
     ) -> web.StreamResponse:
         draw = supplier.draw(faults)
         if draw.hang:
-            await self._napper.sleep(None)  # until the fleet stops
-            return _error(503, "the fleet is stopping", headers)
-        await self._napper.sleep(draw.delay_s)
+            # until the client gives up or the fleet stops: either drops the connection,
+            # which cancels this handler
+            await asyncio.get_running_loop().create_future()
+        if draw.delay_s > 0:
+            await asyncio.sleep(draw.delay_s)
         if draw.error:
             response = _error(500, "simulated internal error", headers)
         else:
@@ -104,9 +107,8 @@ class QuoteHandler:
                 chunk = body[sent : sent + DRIP_BYTES]
                 await response.write(chunk)
                 sent += len(chunk)
-                if sent < len(body) and not await self._napper.sleep(DRIP_INTERVAL_S):
-                    await response.write(body[sent:])  # the fleet is stopping: finish now
-                    break
+                if sent < len(body):
+                    await asyncio.sleep(DRIP_INTERVAL_S)
             await response.write_eof()
         except ConnectionError:
             pass  # the client gave up waiting: that is what a drip is for
