@@ -186,7 +186,10 @@ class ScriptedFleet:
         for supplier in self.suppliers.values():
             app = web.Application()
             app.router.add_post("/quote", self._handler(supplier))
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+            # a client that gives up cancels its handler: hung handlers do not pile up
+            runner = web.AppRunner(
+                app, access_log=None, shutdown_timeout=0.1, handler_cancellation=True
+            )
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
             await site.start()
