@@ -20,6 +20,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+import qasync
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -28,7 +29,7 @@ from gui.errors import install_hooks
 from gui.icons import icon
 from gui.main_window import MainWindow
 
-__all__ = ["build_parser", "main", "serve"]
+__all__ = ["application", "build_parser", "main", "run", "serve"]
 
 log = logging.getLogger("scatterdash.gui")
 
@@ -166,11 +167,19 @@ def main(args: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             sys.stderr.write(f"scatterdash: {exc}\n")
             return EXIT_USAGE
-    import qasync
+    return run(config, screenshot=options.screenshot)
 
+
+def run(
+    config: Config | None,
+    *,
+    screenshot: Path | None = None,
+    on_window: OnWindow | None = None,
+) -> int:
+    """Run :func:`serve` on a fresh qasync loop; returns the exit code."""
     app = application()
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return runner.run(serve(config, screenshot=options.screenshot))
+            return runner.run(serve(config, screenshot=screenshot, on_window=on_window))
     except KeyboardInterrupt:
         return 130

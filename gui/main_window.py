@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
         self._dirty: set[str] = set()
+        self._progress_pending = False
 
         source = "embedded demo fleet" if fleet is not None else config.source
         self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
@@ -282,6 +283,7 @@ class MainWindow(QMainWindow):
             self._dirty.add(event.supplier)
             if self.run is not None and event.correlation_id == self.run.correlation_id:
                 self.run.on_sent(event)
+                self._schedule_progress()
         elif isinstance(event, ComparisonStarted):
             self._on_started(event)
         elif isinstance(event, ComparisonFinished):
@@ -306,7 +308,19 @@ class MainWindow(QMainWindow):
         if run is None or event.correlation_id != run.correlation_id:
             return
         run.on_result(event)
-        self.ticket.set_progress(run.finished, run.sent, run.progress_text())
+        self._schedule_progress()
+
+    def _schedule_progress(self) -> None:
+        """Show the progress once per event-loop turn, however many events arrived."""
+        if not self._progress_pending:
+            self._progress_pending = True
+            QTimer.singleShot(0, self, self._show_progress)
+
+    def _show_progress(self) -> None:
+        self._progress_pending = False
+        run = self.run
+        if run is not None and not self._closing:
+            self.ticket.set_progress(run.finished, run.sent, run.progress_text())
 
     def _on_finished(self, comparison: Comparison) -> None:
         run = self.run

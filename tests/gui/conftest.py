@@ -1,0 +1,153 @@
+"""GUI test harness: offscreen Qt, one qasync loop per test, the real demo fleet on loopback.
+
+Tests are plain sync functions (pytest-asyncio never sees them). The ``aloop`` fixture
+makes a qasync ``QEventLoop`` the *running* loop for the whole test, so everything that
+pumps Qt events (``qtbot.waitUntil``, ``qtbot.wait``, a click) also runs asyncio
+callbacks and tasks. ``aloop.run(coro)`` runs a coroutine to completion that way. Any
+error the loop reports fails the test; a task left pending at the end fails it too.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from core import Comparison, Config
+from core.fleet import Fleet, embedded_demo_fleet
+from gui.main_window import MainWindow
+
+T = TypeVar("T")
+
+#: the demo fleet's latencies, scaled down so that a comparison takes tens of ms
+LATENCY_SCALE = 0.25
+
+
+class AsyncLoop:
+    """The test's running qasync loop, and a way to run coroutines on it from sync code."""
+
+    def __init__(self, loop: qasync.QEventLoop, qtbot: QtBot) -> None:
+        self.loop = loop
+        self.qtbot = qtbot
+        self.errors: list[dict[str, Any]] = []
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 15.0) -> T:
+        task = self.loop.create_task(coro)
+        try:
+            self.qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
+        except BaseException:
+            task.cancel()
+            raise
+        return task.result()
+
+    def sleep(self, seconds: float) -> None:
+        self.run(asyncio.sleep(seconds), timeout=seconds + 5)
+
+    def until(self, predicate: Callable[[], object], timeout: float = 10.0) -> None:
+        """Wait (running the loop) until ``predicate()`` is true."""
+        self.qtbot.waitUntil(lambda: bool(predicate()), timeout=int(timeout * 1000))
+
+    def pending_tasks(self) -> list[asyncio.Task[Any]]:
+        return [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path: Path) -> None:
+    """Each test reads and writes its own QSettings, never the user's."""
+    QCoreApplication.setOrganizationName("ScatterdashTests")
+    QCoreApplication.setApplicationName("ScatterdashTests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+
+
+@pytest.fixture
+def aloop(qapp: QApplication, qtbot: QtBot) -> Iterator[AsyncLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    # running for the whole test: Qt's event pumping is the loop's "run_forever"
+    asyncio.events._set_running_loop(loop)
+    harness = AsyncLoop(loop, qtbot)
+    loop.set_exception_handler(lambda _loop, context: harness.errors.append(context))
+    try:
+        yield harness
+        left = harness.pending_tasks()
+        assert not left, f"tasks left pending: {left}"
+        assert not harness.errors, f"the event loop reported errors: {harness.errors}"
+    finally:
+        left = harness.pending_tasks()
+        for task in left:
+            task.cancel()
+        if left:
+            qtbot.waitUntil(lambda: all(task.done() for task in left), timeout=5000)
+        harness.run(loop.shutdown_asyncgens())
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def fleet(aloop: AsyncLoop) -> Iterator[Fleet]:
+    """The embedded demo fleet (12 real HTTP suppliers on 127.0.0.1), faster latencies."""
+    manager = embedded_demo_fleet(latency_scale=LATENCY_SCALE)
+    started = aloop.run(manager.__aenter__())
+    try:
+        yield started
+    finally:
+        aloop.run(manager.__aexit__(None, None, None))
+
+
+def healthy(fleet: Fleet) -> None:
+    """Clear the demo's built-in misbehaviour, for tests that need a deterministic fleet."""
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, error_rate=0.0, hang_rate=0.0, latency_multiplier=1.0)
+
+
+@pytest.fixture
+def make_window(
+    aloop: AsyncLoop, fleet: Fleet, qtbot: QtBot
+) -> Iterator[Callable[..., MainWindow]]:
+    """Builds shown windows (on the demo fleet's config unless given one); closes them after."""
+    windows: list[MainWindow] = []
+
+    def make(config: Config | None = None, **kwargs: Any) -> MainWindow:
+        kwargs.setdefault("fleet", fleet)
+        window = MainWindow(config or fleet.config, **kwargs)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:  # not qtbot.addWidget: it would delete them before aclose()
+        window.close()
+        aloop.run(window.aclose())
+        window.deleteLater()
+
+
+def compare(aloop: AsyncLoop, window: MainWindow, timeout: float = 15.0) -> Comparison:
+    """Click Compare and wait until the window shows the comparison's result."""
+    before = window.comparison
+    button = window.findChild(QPushButton, "compareButton")
+    assert button is not None and button.isEnabled()
+    button.click()
+    aloop.until(lambda: not window.comparing and window.comparison is not before, timeout)
+    assert window.comparison is not None
+    return window.comparison
+
+
+def set_strategy(window: MainWindow, strategy: str) -> None:
+    combo = window.findChild(QComboBox, "strategyCombo")
+    assert combo is not None
+    combo.setCurrentIndex(combo.findData(strategy))
+    assert combo.currentData() == strategy

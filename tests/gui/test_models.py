@@ -1,0 +1,103 @@
+"""Every table model passes Qt's model tester, also while it changes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+
+from core import BreakerState, Comparison, PriceComparator, Status
+from core.fleet import Fleet
+from gui.models.destinations_model import (
+    BREAKER_STATE_ROLE,
+    Column,
+    DestinationsModel,
+    countdown,
+)
+from gui.models.outcomes_model import OutcomesModel
+from gui.models.quotes_model import WINNER_ROLE, QuotesModel
+from gui.session import Session, Ticket
+from tests.gui.conftest import AsyncLoop, healthy
+
+pytestmark = pytest.mark.gui
+
+
+def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet: Fleet) -> None:
+    healthy(fleet)
+    session = Session(fleet.config)
+    model = DestinationsModel(fleet.config)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(fleet.suppliers)
+    assert model.index(0, Column.BREAKER).data() == "closed"
+    assert model.index(0, Column.ADDRESS).data() == fleet.config.suppliers[0].url
+    assert model.index(0, Column.TRANSPORT).data() == "http"
+
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, *_: changes.append((first.row(), last.row())))
+    aloop.run(session.compare(Ticket("SKU-100", 3, "all")))
+    model.update(session.snapshot())
+    qtmodeltester.check(model)
+    assert changes == [(0, len(fleet.suppliers) - 1)]
+    assert model.index(0, Column.SUCCESS).data() == "100 %"
+    assert model.index(0, Column.LAST).data().endswith(" ms")
+
+    changes.clear()
+    name = fleet.config.suppliers[3].name
+    session.comparator.breakers[name].force_open()
+    model.update(session.snapshot())
+    assert changes == [(3, 3)]  # only the row that changed
+    assert model.index(3, Column.BREAKER).data() == "forced-open"
+    assert model.index(3, 0).data(BREAKER_STATE_ROLE) == BreakerState.FORCED_OPEN
+    assert model.unhealthy_names() == [name]
+    assert model.healthy_count() == (len(fleet.suppliers) - 1, len(fleet.suppliers))
+
+    health = model.health(3)
+    assert health is not None
+    model.update_rows(
+        {3: dataclasses.replace(health, state=BreakerState.OPEN, half_open_in_s=11.2)}
+    )
+    assert model.index(3, Column.NOTE).data() == "half-open in 12 s"
+    qtmodeltester.check(model)
+    aloop.run(session.aclose())
+
+
+def test_countdown_text() -> None:
+    assert countdown(None) == ""
+    assert countdown(0.0) == "half-open in 0 s"
+    assert countdown(29.6) == "half-open in 30 s"
+
+
+def test_quotes_and_outcomes_models(
+    qtmodeltester: ModelTester, aloop: AsyncLoop, fleet: Fleet
+) -> None:
+    healthy(fleet)
+    quotes, outcomes = QuotesModel(), OutcomesModel()
+    qtmodeltester.check(quotes)
+    qtmodeltester.check(outcomes)
+
+    async def run() -> Comparison:
+        async with PriceComparator(fleet.config) as comparator:
+            return await comparator.compare("SKU-111", 4, strategy="best")
+
+    comparison = aloop.run(run())
+    quotes.set_comparison(comparison)
+    outcomes.set_outcomes(
+        [(r.name, r.status, r.latency_ms, r.error) for r in comparison.suppliers],
+        comparison.winner.supplier,
+    )
+    qtmodeltester.check(quotes)
+    qtmodeltester.check(outcomes)
+    assert quotes.rowCount() == len(comparison.quotes)
+    winners = [r for r in range(quotes.rowCount()) if quotes.index(r, 0).data(WINNER_ROLE)]
+    assert [quotes.index(r, 0).data() for r in winners] == [comparison.winner.supplier]
+    assert quotes.index(winners[0], 0).data(Qt.ItemDataRole.FontRole).bold()
+    assert outcomes.index(0, 1).data() in {"ok", "error", "timeout", "invalid"}
+    assert outcomes.index(0, 1).data(Qt.ItemDataRole.UserRole + 1) in set(Status)
+
+    quotes.set_comparison(None)
+    outcomes.set_outcomes([])
+    qtmodeltester.check(quotes)
+    qtmodeltester.check(outcomes)
+    assert quotes.rowCount() == outcomes.rowCount() == 0
