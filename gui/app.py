@@ -159,7 +159,6 @@ async def take_screenshot(window: MainWindow, path: Path) -> int:
 
 def main(args: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(list(sys.argv[1:] if args is None else args))
-    configure_logging(options.verbose)
     config: Config | None = None
     if options.config is not None:
         try:
@@ -167,6 +166,7 @@ def main(args: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             sys.stderr.write(f"scatterdash: {exc}\n")
             return EXIT_USAGE
+    configure_logging(options.verbose)
     return run(config, screenshot=options.screenshot)
 
 

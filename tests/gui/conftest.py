@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import os
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
+# before any QApplication exists: offscreen, with a desktop-sized screen (the plugin's
+# default 800×800 screen would clamp restored window geometry)
+os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "offscreen-screen.json"
+)
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import asyncio
