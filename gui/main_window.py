@@ -126,7 +126,8 @@ class MainWindow(QMainWindow):
             self.docks["eventLogDock"].raise_()
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._layout_restored = False
+        self._laid_out = False
+        """the dock layout is applied on the first show, when the window has its size"""
 
         # -- status bar ----------------------------------------------------------------------
         status = self.statusBar()
@@ -192,9 +193,12 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._layout_restored:
-            self._layout_restored = True  # first show without a saved layout: our sizes
-            self._default_dock_sizes()
+        if not self._laid_out:
+            self._laid_out = True
+            state = self.settings.value("mainWindow/state") if self.remember_layout else None
+            restored = isinstance(state, QByteArray) and not state.isEmpty()
+            if not (restored and self.restoreState(state, SETTINGS_VERSION)):
+                self._default_dock_sizes()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -403,9 +407,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(*DEFAULT_SIZE)
-        state = settings.value("mainWindow/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self._layout_restored = self.restoreState(state, SETTINGS_VERSION)
         product = settings.value("ticket/product")
         if isinstance(product, str) and product.strip():
             self.ticket.product_edit.setText(product)

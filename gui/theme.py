@@ -40,6 +40,7 @@ _ORANGE = ("#f76707", "#fd7e14")
 _PURPLE = ("#9c36b5", "#be4bdb")
 _BLUE = ("#1c7ed6", "#4dabf7")
 _SLATE = ("#ced4da", "#495057")
+_STONE = ("#868e96", "#8f98a1")
 _GOLD = ("#f08c00", "#ffd43b")
 
 IN_FLIGHT = _BLUE
@@ -60,7 +61,7 @@ _OUTCOME: dict[Status, tuple[str, str]] = {
     Status.TIMEOUT: _ORANGE,
     Status.ERROR: _RED,
     Status.INVALID: _PURPLE,
-    Status.CIRCUIT_OPEN: _GREY,
+    Status.CIRCUIT_OPEN: _STONE,
     Status.CANCELLED: _SLATE,
 }
 

@@ -15,8 +15,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QBrush
 
-from core import BreakerState, Config, SupplierHealth
+from core import BreakerState, Config, Status, SupplierHealth
+from gui import theme
 
 __all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
 
@@ -103,7 +105,7 @@ def note(health: SupplierHealth) -> str:
         return "out of service"
     if health.state is BreakerState.FORCED_OPEN:
         return "held open by operator"
-    if health.last_error and health.last_status is not None and health.last_status.value != "ok":
+    if health.last_error and health.last_status not in (None, Status.OK, Status.CANCELLED):
         return f"last: {health.last_error}"
     return ""
 
@@ -152,6 +154,8 @@ class DestinationsModel(QAbstractTableModel):
             return self._sort_value(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and health is not None:
+            return self._foreground(health, column)
         if role == Qt.ItemDataRole.ToolTipRole and health is not None:
             if column in (Column.NOTE, Column.NAME) and health.last_error:
                 return f"{health.name}: last {health.last_status}: {health.last_error}"
@@ -240,6 +244,19 @@ class DestinationsModel(QAbstractTableModel):
             supplier.transport,
             supplier.url,
         )
+
+    @staticmethod
+    def _foreground(health: SupplierHealth, column: Column) -> QBrush | None:
+        """Trouble in colour: the last failure's outcome colour, a failing error rate."""
+        failed = health.last_status is not None and health.last_status not in (
+            Status.OK,
+            Status.CANCELLED,
+        )
+        if column == Column.NOTE and failed and health.state is BreakerState.CLOSED:
+            return QBrush(theme.outcome_color(health.last_status))
+        if column == Column.ERRORS and (health.error_rate or 0.0) > 0.0:
+            return QBrush(theme.outcome_color(Status.ERROR))
+        return None
 
     def _sort_value(self, row: int, column: Column) -> Any:
         health = self._rows[row]

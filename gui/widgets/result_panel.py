@@ -91,9 +91,9 @@ class ResultPanel(QWidget):
         header = self.quotes_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (QuoteColumn.SUPPLIER, 150),
-            (QuoteColumn.TOTAL, 100),
-            (QuoteColumn.UNIT, 58),
+            (QuoteColumn.SUPPLIER, 168),
+            (QuoteColumn.TOTAL, 98),
+            (QuoteColumn.UNIT, 56),
             (QuoteColumn.STOCK, 60),
             (QuoteColumn.DELIVERY, 58),
             (QuoteColumn.LATENCY, 58),
@@ -136,6 +136,12 @@ class ResultPanel(QWidget):
             theme.outcome_color(None).name(),
             f"{run.strategy} across {len(run.names)} suppliers",
         )
+        for field in self.fields.values():
+            field.setText("…")
+        self.fields["strategy"].setText(run.strategy)
+        self.fields["correlation"].setText(run.correlation_id)
+        self.quotes.set_comparison(None)
+        self.outcomes.set_outcomes([])
 
     def show_comparison(self, comparison: Comparison) -> None:
         self.comparison = comparison
