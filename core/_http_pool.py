@@ -47,8 +47,9 @@ class _Connection(asyncio.Protocol):
         self._chunks: collections.deque[bytes] = collections.deque()
         self._buffered = 0
         self._paused = False
-        self._complete = False
-        self._keep_alive = False
+        # no response outstanding: a new connection is as reusable as a drained one
+        self._complete = True
+        self._keep_alive = True
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
@@ -227,6 +228,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._keepalive_s = keepalive_s
         self._idle: dict[Origin, list[_Connection]] = {}
         self._active: set[_Connection] = set()
+        self._preconnecting: set[asyncio.Task[None]] = set()
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -248,6 +250,12 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 self._active.discard(connection)
                 connection, _ = await self._acquire(origin, fresh=True)
                 status, headers, reason = await connection.start(head, body)
+        except asyncio.CancelledError:
+            # the call is abandoned: its connection cannot be reused mid-response
+            connection.close()
+            self._active.discard(connection)
+            self._replace(origin)
+            raise
         except BaseException:
             connection.close()
             self._active.discard(connection)
@@ -293,6 +301,25 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._active.add(connection)
         return connection, False
 
+    def _replace(self, origin: Origin) -> None:
+        """Open a fresh idle connection in place of an abandoned one, in the background.
+
+        A strategy that decides early (``first``, ``majority``) abandons most calls of every
+        comparison; without this the next comparison would pay for all those connects.
+        """
+        if self._closed or len(self._idle.get(origin, ())) >= self._max_idle:
+            return
+        task = asyncio.get_running_loop().create_task(self._preconnect(origin))
+        self._preconnecting.add(task)
+        task.add_done_callback(self._preconnecting.discard)
+
+    async def _preconnect(self, origin: Origin) -> None:
+        try:
+            connection, _ = await self._acquire(origin, fresh=True)
+        except httpx.TransportError:
+            return  # the next real call will say what is wrong
+        self._release(connection)
+
     def _release(self, connection: _Connection) -> None:
         self._active.discard(connection)
         if self._closed or not connection.reusable:
@@ -307,6 +334,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
+        for task in tuple(self._preconnecting):
+            task.cancel()
+        await asyncio.gather(*self._preconnecting, return_exceptions=True)
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()
