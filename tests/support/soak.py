@@ -54,8 +54,9 @@ class SoakReport:
     sockets_warm: int = 0
     sockets_idle: int = 0
     sockets_closed: int = 0
-    fds_warm: int = 0
-    fds_idle: int = 0
+    fds_start: int = 0
+    fds_end: int = 0
+    """before the fleet started / after comparator and fleet closed"""
     rss_warm_mb: float = 0.0
     rss_end_mb: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
@@ -74,7 +75,7 @@ class SoakReport:
                 "client sockets warm / idle / closed",
                 f"{self.sockets_warm} / {self.sockets_idle} / {self.sockets_closed}",
             ),
-            ("file descriptors warm / idle", f"{self.fds_warm} / {self.fds_idle}"),
+            ("file descriptors before / after", f"{self.fds_start} / {self.fds_end}"),
             (
                 "RSS warm / end (MiB)",
                 f"{self.rss_warm_mb:.1f} / {self.rss_end_mb:.1f} ({self.rss_growth:+.1%})",
@@ -98,6 +99,7 @@ async def soak(
     report = SoakReport()
     process = psutil.Process()
     rng = random.Random(seed)
+    report.fds_start = process.num_fds()
     async with ScriptedFleet(mixed_faults(seed=seed)) as fleet:
         ports = {s.port for s in fleet.suppliers.values()}
         config = fleet.config(timeout=timeout, supplier_timeout=0.3)
@@ -134,16 +136,15 @@ async def soak(
             await asyncio.gather(*(worker(warm_until) for _ in range(workers)))
             gc.collect()
             report.sockets_warm = sockets_to(ports)
-            report.fds_warm = process.num_fds()
             report.rss_warm_mb = process.memory_info().rss / 2**20
             until = time.monotonic() + duration_s
             await asyncio.gather(*(worker(until) for _ in range(workers)))
             gc.collect()
             report.sockets_idle = sockets_to(ports)
-            report.fds_idle = process.num_fds()
             report.rss_end_mb = process.memory_info().rss / 2**20
             report.tasks_after = client_tasks()
         report.sockets_closed = sockets_to(ports)
+    report.fds_end = process.num_fds()
     return report
 
 

@@ -4,8 +4,8 @@ Measured on this machine (tests/bench/bench_core.py and the table in the README)
 shared ``httpx.AsyncClient`` spends ~410 ms of CPU per scatter to 100 loopback suppliers
 (its pool rescans every connection, encode/httpx#3215); one client per supplier ~78 ms;
 httpx's ``AsyncHTTPTransport`` called directly ~59 ms; the ``httpx-aiohttp`` transport
-~20 ms. ``PoolTransport`` (core/_http_pool.py), an httpx transport built for fan-out,
-is what this module uses. This is the only module that builds HTTP requests: swapping
+~20 ms. ``PoolTransport`` (core/_http/_pool.py), an httpx transport built for fan-out,
+is what this package uses. It is the only place that knows httpx: swapping
 the transport underneath (httpx2, another pool) happens here.
 
 Bodies are read raw and decoded here, chunk by chunk, with a cap counted on the decoded
@@ -21,7 +21,7 @@ import zlib
 import httpx
 
 from core._errors import InvalidReplyError, TransportError
-from core._http_pool import PoolTransport
+from core._http._pool import PoolTransport
 from core._transport import Endpoint
 
 __all__ = ["HttpTransport", "TlsPolicy"]
