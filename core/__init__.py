@@ -39,6 +39,7 @@ from core._events import (
     Event,
 )
 from core._health import HealthTracker, SupplierHealth
+from core._history import ComparisonHistory, export_comparison
 from core._http import HttpTransport
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
@@ -69,6 +70,7 @@ __all__ = [
     "Comparison",
     "ComparisonError",
     "ComparisonFinished",
+    "ComparisonHistory",
     "ComparisonStarted",
     "Config",
     "ConfigError",
@@ -105,6 +107,7 @@ __all__ = [
     "SupplierResult",
     "Transport",
     "TransportError",
+    "export_comparison",
     "load_config",
     "make_strategy",
     "parse_config",
