@@ -131,7 +131,10 @@ class Fleet:
             return
         self._state = "stopping"
         for supplier in self.suppliers:
-            supplier.listener.close()  # drops its connections: their handlers are cancelled
+            supplier.listener.close(drop_connections=False)
+        if self._web_server is not None:
+            for connection in self._web_server.connections:
+                connection.force_close()  # pending handlers (hangs, drips…) are cancelled
         if self._control_runner is not None:
             await self._control_runner.cleanup()
         if self._runner is not None:

@@ -93,15 +93,17 @@ class Listener:
         else:
             self._server = server
 
-    def close(self) -> None:
-        """Stop listening now and drop every open connection to this port."""
+    def close(self, *, drop_connections: bool = True) -> None:
+        """Stop listening now and (unless told not to) drop every open connection to
+        this port."""
         sock, server = self._sock, self._server
         self._sock = self._server = None
         if server is not None:
             self._retire(server)
         elif sock is not None and not self._tasks:
             sock.close()  # bound, never served
-        self._drop_connections()
+        if drop_connections:
+            self._drop_connections()
 
     def _retire(self, server: asyncio.Server) -> None:
         server.close()
@@ -119,7 +121,8 @@ class Listener:
                 handler.force_close()  # as when a server dies: replies in flight are lost
 
     async def aclose(self) -> None:
-        self.close()
+        """Close, and wait until the listening sockets are released."""
+        self.close(drop_connections=False)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         servers, self._closed_servers = self._closed_servers, []
