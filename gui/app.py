@@ -1,7 +1,8 @@
 """``scatterdash`` (the window): the demo fleet by default, real suppliers with ``--config``.
 
-How the loop runs: one ``QApplication``, one qasync ``QEventLoop`` on the GUI thread,
-driven by ``asyncio.Runner(loop_factory=...)`` (Python 3.11 has the runner but not
+How the loop runs: one ``QApplication``, one qasync ``QEventLoop`` on the GUI thread
+(:class:`gui.loop.GuiEventLoop`, which batches ready callbacks), driven by
+``asyncio.Runner(loop_factory=...)`` (Python 3.11 has the runner but not
 ``asyncio.run(loop_factory=...)``; ``qasync.run`` on 3.11 swaps the global event-loop
 policy instead). :func:`serve` is the one coroutine: it starts the embedded fleet (if
 any), shows the window, waits for it to close, then awaits ``window.aclose()`` (cancel
@@ -20,13 +21,13 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-import qasync
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
 from gui.errors import install_hooks
 from gui.icons import icon
+from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 
 __all__ = ["application", "build_parser", "main", "run", "serve"]
@@ -179,7 +180,7 @@ def run(
     """Run :func:`serve` on a fresh qasync loop; returns the exit code."""
     app = application()
     try:
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        with asyncio.Runner(loop_factory=lambda: GuiEventLoop(app)) as runner:
             return runner.run(serve(config, screenshot=screenshot, on_window=on_window))
     except KeyboardInterrupt:
         return 130

@@ -29,6 +29,7 @@ CATEGORIES: tuple[Status | str, ...] = (
     Status.CANCELLED,
 )
 _CODE = {category: code for code, category in enumerate(CATEGORIES)}
+_IN_FLIGHT = _CODE[IN_FLIGHT]
 _NONE = -1
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,15 +55,18 @@ class LiveRun:
         self.started_at = started.at
         self._row = {name: index for index, name in enumerate(self.names)}
         count = len(self.names)
-        self.sent_at = np.full(count, np.nan)
-        self.length_ms = np.zeros(count)
-        self.code = np.full(count, _NONE, dtype=np.int8)
+        # plain lists: events write single items (cheap); frames read them as arrays
+        self.sent_at: list[float] = [0.0] * count
+        self.length_ms: list[float] = [0.0] * count
+        self.code: list[int] = [_NONE] * count
         self.statuses: dict[str, Status] = {}
         self.errors: dict[str, str | None] = {}
         self.sent = 0
         self.finished = 0
         self.skipped = 0
         self.comparison: Comparison | None = None
+        self.drawn_ms: npt.NDArray[np.float64] = np.zeros(count)
+        """each bar's length in the last frame (in-flight bars: their elapsed time)"""
         self._dirty: set[Status | str] = set(CATEGORIES)
 
     # -- events --------------------------------------------------------------------------
@@ -72,7 +76,7 @@ class LiveRun:
         if row is None:
             return
         self.sent_at[row] = event.at
-        self.code[row] = _CODE[IN_FLIGHT]
+        self.code[row] = _IN_FLIGHT
         self.sent += 1
         self._dirty.add(IN_FLIGHT)
 
@@ -81,7 +85,7 @@ class LiveRun:
         row = self._row.get(result.name)
         if row is None or result.name in self.statuses:
             return
-        was_in_flight = self.code[row] == _CODE[IN_FLIGHT]
+        was_in_flight = self.code[row] == _IN_FLIGHT
         self.statuses[result.name] = result.status
         self.errors[result.name] = result.error
         self.code[row] = _CODE[result.status]
@@ -117,17 +121,21 @@ class LiveRun:
     def frame(self, now: float | None = None, *, all_groups: bool = False) -> Frame:
         """Bars of every group changed since the last call (or of all of them)."""
         now = time.perf_counter() if now is None else now
-        in_flight = self.code == _CODE[IN_FLIGHT]
+        code = np.array(self.code, dtype=np.int8)
+        lengths = np.array(self.length_ms, dtype=np.float64)
+        in_flight = code == _IN_FLIGHT
         if in_flight.any():
-            self.length_ms[in_flight] = (now - self.sent_at[in_flight]) * 1000.0
+            sent_at = np.array(self.sent_at, dtype=np.float64)
+            lengths[in_flight] = (now - sent_at[in_flight]) * 1000.0
             self._dirty.add(IN_FLIGHT)
         dirty = set(CATEGORIES) if all_groups else self._dirty
         self._dirty = set()
-        frame = Frame(longest_ms=float(self.length_ms.max()) if len(self.length_ms) else 0.0)
+        frame = Frame(longest_ms=float(lengths.max()) if len(lengths) else 0.0)
         for category in dirty:
-            mask = self.code == _CODE[category]
+            mask = code == _CODE[category]
             rows = np.flatnonzero(mask).astype(np.float64)
-            frame.groups[category] = (rows, self.length_ms[mask])
+            frame.groups[category] = (rows, lengths[mask])
+        self.drawn_ms = lengths
         return frame
 
     def row(self, name: str) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -30,6 +31,7 @@ from core import (
 )
 from gui import theme
 from gui.errors import LogBridge
+from gui.health_feed import HealthFeed
 from gui.icons import icon
 from gui.live import LiveRun
 from gui.models.destinations_model import DestinationsModel
@@ -48,6 +50,8 @@ log = logging.getLogger("scatterdash.gui")
 
 HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
+PROGRESS_REFRESH_MS = 100
+"""the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
 SETTINGS_VERSION = 1
 DEFAULT_SIZE = (1440, 900)
 
@@ -80,7 +84,6 @@ class MainWindow(QMainWindow):
         self.comparison: Comparison | None = None
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
-        self._dirty: set[str] = set()
         self._progress_pending = False
 
         source = "embedded demo fleet" if fleet is not None else config.source
@@ -154,8 +157,16 @@ class MainWindow(QMainWindow):
         self.log_bridge = LogBridge(self)
         self.log_bridge.record.connect(self._on_log_record)
         self.log_bridge.attach()
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            CallSent: self._on_sent,
+            CallResult: self._on_result,
+            ComparisonStarted: self._on_started,
+            ComparisonFinished: lambda event: self._on_finished(event.comparison),
+            BreakerTransition: self._on_transition,
+        }
         self.session.subscribe(self.on_event)
 
+        self.health_feed = HealthFeed(self.session, self.destinations_model)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_REFRESH_MS)
         self._health_timer.timeout.connect(self.refresh_health)
@@ -281,21 +292,21 @@ class MainWindow(QMainWindow):
     # -- engine events (synchronous, on the loop's thread) --------------------------------
 
     def on_event(self, event: Event) -> None:
-        if isinstance(event, CallResult):
-            self._on_result(event)
-        elif isinstance(event, CallSent):
-            self._dirty.add(event.supplier)
-            if self.run is not None and event.correlation_id == self.run.correlation_id:
-                self.run.on_sent(event)
-                self._schedule_progress()
-        elif isinstance(event, ComparisonStarted):
-            self._on_started(event)
-        elif isinstance(event, ComparisonFinished):
-            self._on_finished(event.comparison)
-        elif isinstance(event, BreakerTransition):
-            self.event_log.add_transition(event)
-            self._dirty.add(event.supplier)
-            self.refresh_health()
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_sent(self, event: CallSent) -> None:
+        self.health_feed.mark(event.supplier)
+        run = self.run
+        if run is not None and event.correlation_id == run.correlation_id:
+            run.on_sent(event)
+            self._schedule_progress()
+
+    def _on_transition(self, event: BreakerTransition) -> None:
+        self.event_log.add_transition(event)
+        self.health_feed.mark(event.supplier)
+        self.refresh_health()
 
     def _on_started(self, event: ComparisonStarted) -> None:
         self.run = LiveRun(event, self.session.supplier_names)
@@ -307,7 +318,7 @@ class MainWindow(QMainWindow):
         self.result.show_running(self.run, ticket.product_id, ticket.quantity)
 
     def _on_result(self, event: CallResult) -> None:
-        self._dirty.add(event.result.name)
+        self.health_feed.mark(event.result.name)
         run = self.run
         if run is None or event.correlation_id != run.correlation_id:
             return
@@ -318,7 +329,7 @@ class MainWindow(QMainWindow):
         """Show the progress once per event-loop turn, however many events arrived."""
         if not self._progress_pending:
             self._progress_pending = True
-            QTimer.singleShot(0, self, self._show_progress)
+            QTimer.singleShot(PROGRESS_REFRESH_MS, self, self._show_progress)
 
     def _show_progress(self) -> None:
         self._progress_pending = False
@@ -347,28 +358,15 @@ class MainWindow(QMainWindow):
 
     def apply_breaker_action(self, name: str, action: Any) -> None:
         self.session.apply(name, BreakerAction(action))
-        self._dirty.add(name)
+        self.health_feed.mark(name)
         self.refresh_health()
 
     def refresh_health(self, full: bool = False) -> None:
         """Re-read the rows that changed (and every open breaker, for its countdown)."""
-        model = self.destinations_model
-        names = self.session.supplier_names
         if full:
-            model.update(self.session.snapshot())
+            self.health_feed.full()
         else:
-            rows = []
-            for row, name in enumerate(names):
-                health = model.health(row)
-                ticking = health is not None and health.state in (
-                    BreakerState.OPEN,
-                    BreakerState.HALF_OPEN,
-                )
-                if name in self._dirty or ticking:
-                    rows.append(row)
-            if rows:
-                model.update_rows({row: self.session.health.health(names[row]) for row in rows})
-        self._dirty.clear()
+            self.health_feed.tick()
         self._show_health()
 
     def _show_health(self) -> None:

@@ -46,16 +46,28 @@ def _dot(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
+def _texts(outcome: Outcome, winner: str | None) -> tuple[str, ...]:
+    name, status, latency, error = outcome
+    return (
+        f"★ {name}" if name == winner else name,
+        theme.outcome_label(status),
+        "—" if latency is None else f"{latency:.0f} ms",
+        error or "",
+    )
+
+
 class OutcomesModel(QAbstractTableModel):
+    """Read-only; texts are computed once per comparison, not per paint."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Outcome] = []
-        self._winner: str | None = None
+        self._texts: list[tuple[str, ...]] = []
 
     def set_outcomes(self, rows: list[Outcome], winner: str | None = None) -> None:
         self.beginResetModel()
         self._rows = list(rows)
-        self._winner = winner
+        self._texts = [_texts(row, winner) for row in self._rows]
         self.endResetModel()
 
     def outcome(self, row: int) -> Outcome:
@@ -77,24 +89,18 @@ class OutcomesModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        if not index.isValid():
             return None
-        name, status, latency, error = self._rows[index.row()]
-        column = OutcomeColumn(index.column())
+        row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == OutcomeColumn.SUPPLIER:
-                return f"★ {name}" if name == self._winner else name
-            if column == OutcomeColumn.OUTCOME:
-                return theme.outcome_label(status)
-            if column == OutcomeColumn.LATENCY:
-                return "—" if latency is None else f"{latency:.0f} ms"
-            return error or ""
+            return self._texts[row][column]
+        status = self._rows[row][1]
         if role == STATUS_ROLE:
             return status
         if role == Qt.ItemDataRole.DecorationRole and column == OutcomeColumn.OUTCOME:
             return _dot(theme.outcome_color(status).name())
         if role == Qt.ItemDataRole.TextAlignmentRole and column == OutcomeColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and error:
-            return f"{name}: {error}"
+        if role == Qt.ItemDataRole.ToolTipRole and self._rows[row][3]:
+            return f"{self._rows[row][0]}: {self._rows[row][3]}"
         return None

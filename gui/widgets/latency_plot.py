@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core import Comparison, Status
@@ -57,6 +58,10 @@ class LatencyPlot(pg.PlotWidget):
         self.run: LiveRun | None = None
         self.frames = 0
         """frames drawn since start (for tests and the benchmark)"""
+        self.update_ms: deque[float] = deque(maxlen=4096)
+        """how long each recent :meth:`redraw` took to update the bar items"""
+        self.paint_ms: deque[float] = deque(maxlen=4096)
+        """how long each recent paint of the plot took"""
         self._names: tuple[str, ...] = ()
         self._range_ms = _MIN_RANGE_MS
 
@@ -144,6 +149,11 @@ class LatencyPlot(pg.PlotWidget):
         if self._ready and event.type() == QEvent.Type.PaletteChange:
             self.apply_theme()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_ms.append((time.perf_counter() - started) * 1000.0)
+
     # -- driving -------------------------------------------------------------------------
 
     def follow(self, run: LiveRun) -> None:
@@ -152,11 +162,12 @@ class LatencyPlot(pg.PlotWidget):
         if run.names != self._names:
             self.set_suppliers(run.names)
         self._clear_winner()
-        self._range_ms = 0.0
-        self._set_range(_MIN_RANGE_MS)
-        deadline_s = run.deadline_ms / 1000.0
-        self._deadline.setPos(run.deadline_ms)
-        self._deadline.label.setFormat(f"deadline {deadline_s:g} s")
+        if self._range_ms != _MIN_RANGE_MS:
+            self._set_range(_MIN_RANGE_MS)
+        if self._deadline.value() != run.deadline_ms:
+            self._deadline.setPos(run.deadline_ms)
+            self._deadline.label.setFormat(f"deadline {run.deadline_ms / 1000.0:g} s")
+        self._deadline.setVisible(run.deadline_ms <= self._range_ms)
         self.redraw(all_groups=True)
         if not self._timer.isActive():
             self._timer.start()
@@ -185,7 +196,9 @@ class LatencyPlot(pg.PlotWidget):
             if run.comparison is not None:
                 self._mark_winner(run.comparison)
         self.frames += 1
-        return (time.perf_counter() - started) * 1000.0
+        elapsed = (time.perf_counter() - started) * 1000.0
+        self.update_ms.append(elapsed)
+        return elapsed
 
     def finish(self, comparison: Comparison | None = None) -> None:
         """The comparison is over (or was cancelled): draw its final bars and stop."""
@@ -210,6 +223,8 @@ class LatencyPlot(pg.PlotWidget):
                 circuit_open.setOpts(width=np.full(len(rows), self._range_ms * 0.012))
 
     def _clear_winner(self) -> None:
+        if self.winner_row() is None:
+            return
         self._winner_outline.setOpts(x0=0.0, y=_empty(), width=_empty())
         self._winner_star.setData([], [])
         self._winner_label.setText("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -20,9 +20,12 @@ from core import Comparison, PricedQuote, Status
 from gui import theme
 from gui.live import LiveRun
 from gui.models.outcomes_model import Outcome, OutcomesModel
-from gui.models.quotes_model import SORT_ROLE, WINNER_ROLE, QuoteColumn, QuotesModel
+from gui.models.quotes_model import WINNER_ROLE, QuoteColumn, QuotesModel
 
-__all__ = ["ResultPanel", "describe_quote"]
+__all__ = ["RUNNING_DELAY_MS", "ResultPanel", "describe_quote"]
+
+RUNNING_DELAY_MS = 200
+"""a comparison shows as running in the Result panel once it has run this long"""
 
 
 def describe_quote(priced: PricedQuote | None) -> str:
@@ -54,6 +57,11 @@ class ResultPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.comparison: Comparison | None = None
+        self._running: tuple[LiveRun, str, int] | None = None
+        self._running_timer = QTimer(self)
+        self._running_timer.setSingleShot(True)
+        self._running_timer.setInterval(RUNNING_DELAY_MS)
+        self._running_timer.timeout.connect(self._show_running)
 
         self.headline = QLabel("No comparison yet", self)
         self.headline.setObjectName("resultHeadline")
@@ -81,11 +89,8 @@ class ResultPanel(QWidget):
             form.addRow(f"{label}:", value)
 
         self.quotes = QuotesModel(self)
-        self.quotes_proxy = QSortFilterProxyModel(self)
-        self.quotes_proxy.setSourceModel(self.quotes)
-        self.quotes_proxy.setSortRole(SORT_ROLE)
         self.quotes_table = _table(self, "quotesTable")
-        self.quotes_table.setModel(self.quotes_proxy)
+        self.quotes_table.setModel(self.quotes)
         self.quotes_table.setSortingEnabled(True)
         self.quotes_table.sortByColumn(QuoteColumn.TOTAL, Qt.SortOrder.AscendingOrder)
         header = self.quotes_table.horizontalHeader()
@@ -131,6 +136,18 @@ class ResultPanel(QWidget):
         self.headline.setText(html)
 
     def show_running(self, run: LiveRun, product: str, quantity: int) -> None:
+        """A comparison started: say so, unless it is over within :data:`RUNNING_DELAY_MS`.
+
+        Back-to-back fast comparisons then go from one result straight to the next,
+        without a flash of "Comparing…" and without repainting the tables twice.
+        """
+        self._running = (run, product, quantity)
+        self._running_timer.start()
+
+    def _show_running(self) -> None:
+        if self._running is None:
+            return
+        run, product, quantity = self._running
         self._headline(
             f"Comparing {quantity} × {product}…",
             theme.outcome_color(None).name(),
@@ -140,11 +157,19 @@ class ResultPanel(QWidget):
             field.setText("…")
         self.fields["strategy"].setText(run.strategy)
         self.fields["correlation"].setText(run.correlation_id)
-        self.quotes.set_comparison(None)
-        self.outcomes.set_outcomes([])
+        # the last comparison's tables stay, greyed out, until this one decides
+        self.quotes_table.setEnabled(False)
+        self.outcomes_table.setEnabled(False)
+
+    def _settled(self) -> None:
+        self._running = None
+        self._running_timer.stop()
 
     def show_comparison(self, comparison: Comparison) -> None:
+        self._settled()
         self.comparison = comparison
+        self.quotes_table.setEnabled(True)
+        self.outcomes_table.setEnabled(True)
         dark = theme.is_dark(self.palette())
         winner = comparison.winner if comparison.decided else None
         if comparison.decided and winner is not None:
@@ -178,12 +203,15 @@ class ResultPanel(QWidget):
         self.outcomes.set_outcomes(rows, winner.supplier if winner else None)
 
     def show_cancelled(self, run: LiveRun | None) -> None:
+        self._settled()
         self._headline(
             "Cancelled",
             theme.outcome_color(Status.CANCELLED, theme.is_dark(self.palette())).name(),
             "the comparison was cancelled by the operator; no decision",
         )
         self.quotes.set_comparison(None)
+        self.quotes_table.setEnabled(True)
+        self.outcomes_table.setEnabled(True)
         if run is not None:
             rows: list[Outcome] = [
                 (
@@ -197,6 +225,7 @@ class ResultPanel(QWidget):
             self.outcomes.set_outcomes(rows)
 
     def show_error(self, message: str) -> None:
+        self._settled()
         self._headline(
             "Not compared", theme.outcome_color(Status.ERROR, theme.is_dark(self.palette())).name()
         )
@@ -204,7 +233,7 @@ class ResultPanel(QWidget):
 
     def winner_row(self) -> int | None:
         """The ``quotesTable`` (view) row highlighted as the winner."""
-        for row in range(self.quotes_proxy.rowCount()):
-            if self.quotes_proxy.index(row, 0).data(WINNER_ROLE):
+        for row in range(self.quotes.rowCount()):
+            if self.quotes.index(row, 0).data(WINNER_ROLE):
                 return row
         return None

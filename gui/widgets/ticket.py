@@ -160,6 +160,13 @@ class TicketPanel(QWidget):
             self.progress.setFormat("sending…")
 
     def set_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(min(done, max(total, 1)))
-        self.progress.setFormat(text)
+        # QProgressBar.setValue repaints synchronously (~2 ms); with updates off it only
+        # schedules the paint, which Qt then merges with the rest of the frame
+        bar = self.progress
+        bar.setUpdatesEnabled(False)
+        try:
+            bar.setRange(0, max(total, 1))
+            bar.setValue(min(done, max(total, 1)))
+            bar.setFormat(text)
+        finally:
+            bar.setUpdatesEnabled(True)

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from core import Comparison, Config
 from core.fleet import Fleet, embedded_demo_fleet
+from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ LATENCY_SCALE = 0.25
 class AsyncLoop:
     """The test's running qasync loop, and a way to run coroutines on it from sync code."""
 
-    def __init__(self, loop: qasync.QEventLoop, qtbot: QtBot) -> None:
+    def __init__(self, loop: GuiEventLoop, qtbot: QtBot) -> None:
         self.loop = loop
         self.qtbot = qtbot
         self.errors: list[dict[str, Any]] = []
@@ -78,7 +78,7 @@ def _private_settings(tmp_path: Path) -> None:
 
 @pytest.fixture
 def aloop(qapp: QApplication, qtbot: QtBot) -> Iterator[AsyncLoop]:
-    loop = qasync.QEventLoop(qapp)
+    loop = GuiEventLoop(qapp)
     asyncio.set_event_loop(loop)
     # running for the whole test: Qt's event pumping is the loop's "run_forever"
     asyncio.events._set_running_loop(loop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
 from core import BreakerState, Comparison, PriceComparator, Status
@@ -17,7 +17,7 @@ from gui.models.destinations_model import (
     countdown,
 )
 from gui.models.outcomes_model import OutcomesModel
-from gui.models.quotes_model import WINNER_ROLE, QuotesModel
+from gui.models.quotes_model import SORT_ROLE, WINNER_ROLE, QuotesModel
 from gui.session import Session, Ticket
 from tests.gui.conftest import AsyncLoop, healthy
 
@@ -93,6 +93,13 @@ def test_quotes_and_outcomes_models(
     winners = [r for r in range(quotes.rowCount()) if quotes.index(r, 0).data(WINNER_ROLE)]
     assert [quotes.index(r, 0).data() for r in winners] == [comparison.winner.supplier]
     assert quotes.index(winners[0], 0).data(Qt.ItemDataRole.FontRole).bold()
+    selected = QPersistentModelIndex(quotes.index(winners[0], 0))
+    quotes.sort(5, Qt.SortOrder.DescendingOrder)  # by latency, slowest first
+    qtmodeltester.check(quotes)
+    latencies = [quotes.index(r, 5).data(SORT_ROLE) for r in range(quotes.rowCount())]
+    assert latencies == sorted(latencies, reverse=True)
+    assert selected.data() == comparison.winner.supplier  # persistent indexes follow
+    assert selected.data(WINNER_ROLE)
     assert outcomes.index(0, 1).data() in {"ok", "error", "timeout", "invalid"}
     assert outcomes.index(0, 1).data(Qt.ItemDataRole.UserRole + 1) in set(Status)
 

@@ -1,0 +1,69 @@
+"""GuiEventLoop: asyncio's ready-queue semantics, in slices that leave room for Qt."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from gui.loop import SLICE_S, GuiEventLoop
+from tests.gui.conftest import AsyncLoop
+
+pytestmark = pytest.mark.gui
+
+
+def test_ready_callbacks_run_in_order_and_cancelled_ones_do_not(aloop: AsyncLoop) -> None:
+    loop = aloop.loop
+    assert isinstance(loop, GuiEventLoop)
+    seen: list[int] = []
+    handles = [loop.call_soon(seen.append, i) for i in range(10)]
+    handles[3].cancel()
+    loop.call_later(0, seen.append, 10)
+    loop.call_at(loop.time() - 1, seen.append, 11)
+    aloop.until(lambda: len(seen) == 11)
+    assert seen == [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]
+
+
+def test_a_long_burst_yields_to_qt_between_slices(aloop: AsyncLoop) -> None:
+    loop = aloop.loop
+    order: list[str] = []
+
+    def busy(i: int) -> None:
+        started = time.perf_counter()
+        while time.perf_counter() - started < 0.001:
+            pass
+        order.append(f"cb{i}")
+
+    for i in range(40):  # ~40 ms of work in 1 ms callbacks
+        loop.call_soon(busy, i)
+    QTimer.singleShot(0, lambda: order.append("qt"))
+    aloop.until(lambda: len(order) == 41)
+    # Qt's timer ran long before the burst was over: slices are ~SLICE_S long
+    assert order.index("qt") <= int(SLICE_S * 1000) * 3
+
+
+def test_callback_errors_go_to_the_exception_handler(aloop: AsyncLoop) -> None:
+    loop = aloop.loop
+    caught: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: caught.append(context))
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    after: list[bool] = []
+    loop.call_soon(boom)
+    loop.call_soon(after.append, True)
+    aloop.until(lambda: after)
+    assert isinstance(caught[0]["exception"], RuntimeError)
+
+
+def test_tasks_and_sleeps_work(aloop: AsyncLoop) -> None:
+    async def work() -> int:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        results = await asyncio.gather(*(asyncio.sleep(0.001, result=i) for i in range(100)))
+        return sum(results)
+
+    assert aloop.run(work()) == sum(range(100))
