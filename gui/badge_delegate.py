@@ -39,16 +39,16 @@ class BadgeDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
-        widget = option.widget  # type: ignore[attr-defined]
+        widget = option.widget
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
-        swatch = theme.breaker_swatch(state, theme.is_dark(option.palette))  # type: ignore[attr-defined]
-        font = option.font  # type: ignore[attr-defined]
+        swatch = theme.breaker_swatch(state, theme.is_dark(option.palette))
+        font = option.font
         font.setBold(True)
         metrics = QFontMetrics(font)
-        rect = option.rect  # type: ignore[attr-defined]
+        rect = option.rect
         width = min(metrics.horizontalAdvance(text) + 2 * _PAD_X, rect.width() - 6)
         height = min(metrics.height() + 2 * _PAD_Y, rect.height() - 4)
         pill = QRectF(rect.left() + 4, rect.center().y() - height / 2 + 0.5, width, height)
@@ -67,7 +67,7 @@ class BadgeDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         base = super().sizeHint(option, index)
-        font = option.font  # type: ignore[attr-defined]
+        font = option.font
         font.setBold(True)
         metrics = QFontMetrics(font)
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "forced-closed")

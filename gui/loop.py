@@ -32,7 +32,7 @@ SLICE_S = 0.004
 """longest run of ready callbacks before Qt gets the thread back"""
 
 
-class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc, valid-type]  # qasync is untyped
+class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untyped
     def __init__(self, app: QApplication | None = None, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self._ready_queue: collections.deque[asyncio.Handle] = collections.deque()

@@ -207,8 +207,11 @@ class MainWindow(QMainWindow):
         if not self._laid_out:
             self._laid_out = True
             state = self.settings.value("mainWindow/state") if self.remember_layout else None
-            restored = isinstance(state, QByteArray) and not state.isEmpty()
-            if not (restored and self.restoreState(state, SETTINGS_VERSION)):
+            if not (
+                isinstance(state, QByteArray)
+                and not state.isEmpty()
+                and self.restoreState(state, SETTINGS_VERSION)
+            ):
                 self._default_dock_sizes()
 
     def _build_menus(self) -> None:

@@ -96,7 +96,5 @@ class EventLog(QTreeWidget):
 
     def messages(self) -> list[str]:
         """Every entry's text, newest first (for tests)."""
-        return [
-            f"{self.topLevelItem(i).text(1)}: {self.topLevelItem(i).text(2)}"
-            for i in range(self.topLevelItemCount())
-        ]
+        items = (self.topLevelItem(i) for i in range(self.topLevelItemCount()))
+        return [f"{item.text(1)}: {item.text(2)}" for item in items if item is not None]

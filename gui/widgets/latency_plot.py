@@ -47,7 +47,7 @@ def _empty() -> np.ndarray:
     return np.zeros(0)
 
 
-class LatencyPlot(pg.PlotWidget):
+class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     """The ``latencyPlot`` widget; call :meth:`follow` with a run, the timer does the rest."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -109,8 +109,8 @@ class ResultPanel(QWidget):
         self.outcomes_table = _table(self, "outcomesTable")
         self.outcomes_table.setModel(self.outcomes)
         outcome_header = self.outcomes_table.horizontalHeader()
-        for column, width in ((0, 150), (1, 100), (2, 66)):
-            outcome_header.resizeSection(column, width)
+        for index, size in ((0, 150), (1, 100), (2, 66)):
+            outcome_header.resizeSection(index, size)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("resultSplitter")
