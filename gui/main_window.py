@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._laid_out:
             self._laid_out = True
+            self.ticket.product_edit.setFocus()  # keyboard first: type a SKU, Ctrl+Return
             state = self.settings.value("mainWindow/state") if self.remember_layout else None
             if not (
                 isinstance(state, QByteArray)
