@@ -1,16 +1,24 @@
-"""The GUI thread's asyncio loop: qasync's ``QEventLoop`` with batched ready callbacks.
+"""The GUI thread's asyncio loop: qasync's ``QEventLoop``, made cheap per callback and per socket.
 
 Why: qasync 0.28 turns *every* ``call_soon`` into its own Qt timer (``startTimer(0)``, a
-timer event, ``killTimer``), and every socket readiness into a ``call_soon``. A scatter to
-200 suppliers is thousands of such callbacks; measured with ``tests/bench/bench_gui.py``,
-the per-callback timer round trip made a comparison ~2.5–3× slower than on a plain
-asyncio loop and let a burst of zero-timers hold the GUI for 30+ ms.
+timer event, ``killTimer``), and watches every socket with its own ``QSocketNotifier``
+(disabled and re-enabled around each callback). A scatter to 200 suppliers is thousands
+of callbacks on hundreds of keep-alive sockets, and Qt's dispatcher polls every
+registered notifier on every pass of its loop. Measured with ``tests/bench/bench_gui.py``,
+that made comparisons up to 2–3× slower than on a plain asyncio loop and let bursts of
+zero-timers hold the GUI for 30+ ms.
 
-What this changes: ``call_soon`` appends to a FIFO queue and arms *one* zero-interval
-``QTimer``; when it fires, the queue is drained like asyncio's own ready queue (the
-callbacks present at the start, in order), but for at most :data:`SLICE_S` at a time, so
-painting, input and Qt timers get their turn between slices. Everything else (timers with
-a delay, sockets, threads, ``run_until_complete``, closing) is qasync's own.
+What this class changes, keeping the rest of qasync (timers with a delay, threads,
+``run_until_complete``, closing):
+
+- ``call_soon`` appends to a FIFO queue and arms *one* zero-interval ``QTimer``; when it
+  fires, the queue is drained like asyncio's own ready queue (the callbacks present when
+  the slice began, in order), for at most :data:`SLICE_S`, so painting, input and Qt's
+  timers get their turn between slices.
+- On POSIX, sockets are watched by a real ``selectors.DefaultSelector`` (epoll, kqueue)
+  whose own file descriptor is the only one Qt watches: one ``QSocketNotifier`` for all
+  of them. When it fires, the ready sockets' callbacks run at once, exactly as
+  ``asyncio.SelectorEventLoop`` runs them. (Elsewhere, qasync's notifiers are kept.)
 """
 
 from __future__ import annotations
@@ -18,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import selectors
 import time
 from collections.abc import Callable
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 __all__ = ["SLICE_S", "GuiEventLoop"]
@@ -31,17 +40,39 @@ __all__ = ["SLICE_S", "GuiEventLoop"]
 SLICE_S = 0.004
 """longest run of ready callbacks before Qt gets the thread back"""
 
+_READ, _WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+_Handlers = tuple[asyncio.Handle | None, asyncio.Handle | None]
+
+
+def _pollable_selector() -> tuple[selectors.BaseSelector, int] | None:
+    """A selector with a file descriptor of its own that Qt can watch, if there is one."""
+    selector = selectors.DefaultSelector()
+    fileno = getattr(selector, "fileno", None)  # epoll and kqueue have one; select/poll not
+    if fileno is None:
+        selector.close()
+        return None
+    return selector, int(fileno())
+
 
 class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untyped
     def __init__(self, app: QApplication | None = None, **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
+        # set up before qasync's __init__, which already registers asyncio's self-pipe
+        self._owner = QObject()
         self._ready_queue: collections.deque[asyncio.Handle] = collections.deque()
-        self._drain_parent = QObject()
-        self._drain_timer = QTimer(self._drain_parent)
+        self._drain_timer = QTimer(self._owner)
         self._drain_timer.setSingleShot(True)
         self._drain_timer.setInterval(0)
         self._drain_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._drain_timer.timeout.connect(self._drain)
+        pollable = _pollable_selector()
+        self._io: selectors.BaseSelector | None = pollable[0] if pollable else None
+        self._io_notifier: QSocketNotifier | None = None
+        if pollable is not None:
+            self._io_notifier = QSocketNotifier(pollable[1], QSocketNotifier.Type.Read, self._owner)
+            self._io_notifier.activated.connect(self._on_io)
+        super().__init__(app, **kwargs)
+
+    # -- ready callbacks -------------------------------------------------------------------
 
     def call_soon(
         self,
@@ -67,6 +98,14 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
             return self.call_soon(callback, *args, context=context)
         return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
 
+    def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
+        if delay <= 0:  # asyncio's signal handling, for one, hands ready handles here
+            self._ready_queue.append(handle)
+            if not self._drain_timer.isActive():
+                self._drain_timer.start()
+            return handle
+        return super()._add_callback(handle, delay)  # type: ignore[no-any-return]
+
     def _drain(self) -> None:
         queue = self._ready_queue
         ends = time.perf_counter() + SLICE_S
@@ -79,7 +118,101 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
         if queue and not self._drain_timer.isActive():
             self._drain_timer.start()
 
+    # -- sockets ---------------------------------------------------------------------------
+
+    def _on_io(self) -> None:
+        io = self._io
+        if io is None or self.is_closed():
+            return
+        for key, mask in io.select(0):
+            reader, writer = key.data
+            if mask & _READ and reader is not None:
+                if reader._cancelled:
+                    self._remove_reader(key.fd)
+                else:
+                    reader._run()
+            if mask & _WRITE and writer is not None:
+                if writer._cancelled:
+                    self._remove_writer(key.fd)
+                else:
+                    writer._run()
+
+    def _watch(self, fd: int, event: int, handle: asyncio.Handle) -> None:
+        io = self._io
+        assert io is not None
+        try:
+            key = io.get_key(fd)
+        except KeyError:
+            io.register(fd, event, (handle, None) if event == _READ else (None, handle))
+            return
+        reader, writer = key.data
+        if event == _READ:
+            io.modify(fd, key.events | _READ, (handle, writer))
+            old = reader
+        else:
+            io.modify(fd, key.events | _WRITE, (reader, handle))
+            old = writer
+        if old is not None:
+            old.cancel()
+
+    def _unwatch(self, fd: int, event: int) -> bool:
+        io = self._io
+        assert io is not None
+        if self.is_closed():
+            return False
+        try:
+            key = io.get_key(fd)
+        except KeyError:
+            return False
+        reader, writer = key.data
+        mask = key.events & ~event
+        data: _Handlers = (None, writer) if event == _READ else (reader, None)
+        if mask:
+            io.modify(fd, mask, data)
+        else:
+            io.unregister(fd)
+        old = reader if event == _READ else writer
+        if old is None:
+            return False
+        old.cancel()
+        return True
+
+    def _add_reader(self, fd: Any, callback: Callable[..., object], *args: Any) -> Any:
+        if self._io is None:
+            return super()._add_reader(fd, callback, *args)
+        self._check_closed()
+        handle = asyncio.Handle(callback, args, self, None)
+        self._watch(fd, _READ, handle)
+        return handle
+
+    def _remove_reader(self, fd: Any) -> bool:
+        if self._io is None:
+            return bool(super()._remove_reader(fd))
+        return self._unwatch(fd, _READ)
+
+    def _add_writer(self, fd: Any, callback: Callable[..., object], *args: Any) -> Any:
+        if self._io is None:
+            return super()._add_writer(fd, callback, *args)
+        self._check_closed()
+        handle = asyncio.Handle(callback, args, self, None)
+        self._watch(fd, _WRITE, handle)
+        return handle
+
+    def _remove_writer(self, fd: Any) -> bool:
+        if self._io is None:
+            return bool(super()._remove_writer(fd))
+        return self._unwatch(fd, _WRITE)
+
+    # -- closing ---------------------------------------------------------------------------
+
     def close(self) -> None:
+        if self.is_running() or self.is_closed():
+            super().close()  # raises for a running loop, does nothing for a closed one
+            return
         self._drain_timer.stop()
         self._ready_queue.clear()
-        super().close()
+        super().close()  # asyncio unregisters its self-pipe through _remove_reader first
+        if self._io_notifier is not None:
+            self._io_notifier.setEnabled(False)
+        if self._io is not None:
+            self._io.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
 import time
 
 import pytest
@@ -67,3 +70,44 @@ def test_tasks_and_sleeps_work(aloop: AsyncLoop) -> None:
         return sum(results)
 
     assert aloop.run(work()) == sum(range(100))
+
+
+def test_sockets_readers_and_writers(aloop: AsyncLoop) -> None:
+    loop = aloop.loop
+    left, right = socket.socketpair()
+    left.setblocking(False)
+    right.setblocking(False)
+    try:
+
+        async def echo() -> bytes:
+            await loop.sock_sendall(left, b"ping" * 1000)
+            chunks = []
+            while sum(map(len, chunks)) < 4000:
+                chunks.append(await loop.sock_recv(right, 65536))
+            return b"".join(chunks)
+
+        assert aloop.run(echo()) == b"ping" * 1000
+
+        seen: list[str] = []
+        loop.add_reader(right.fileno(), lambda: seen.append(right.recv(10).decode()))
+        loop.add_writer(left.fileno(), lambda: seen.append("writable"))
+        aloop.until(lambda: "writable" in seen)
+        assert loop.remove_writer(left.fileno())
+        left.send(b"hello")
+        aloop.until(lambda: "hello" in seen)
+        assert loop.remove_reader(right.fileno())
+        assert not loop.remove_reader(right.fileno())
+    finally:
+        left.close()
+        right.close()
+
+
+def test_signals_arrive_through_the_self_pipe(aloop: AsyncLoop) -> None:
+    loop = aloop.loop
+    got: list[int] = []
+    loop.add_signal_handler(signal.SIGUSR1, got.append, 1)
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        aloop.until(lambda: got == [1], timeout=2)
+    finally:
+        loop.remove_signal_handler(signal.SIGUSR1)
