@@ -21,6 +21,7 @@ from gui import theme
 from gui.live import LiveRun
 from gui.models.outcomes_model import Outcome, OutcomesModel
 from gui.models.quotes_model import WINNER_ROLE, QuoteColumn, QuotesModel
+from gui.session import Ticket
 
 __all__ = ["RUNNING_DELAY_MS", "ResultPanel", "describe_quote"]
 
@@ -57,7 +58,7 @@ class ResultPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.comparison: Comparison | None = None
-        self._running: tuple[LiveRun, str, int] | None = None
+        self._running: tuple[LiveRun, Ticket | None] | None = None
         self._running_timer = QTimer(self)
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_DELAY_MS)
@@ -135,21 +136,22 @@ class ResultPanel(QWidget):
             html += f"<br>{escape(detail)}"
         self.headline.setText(html)
 
-    def show_running(self, run: LiveRun, product: str, quantity: int) -> None:
+    def show_running(self, run: LiveRun, ticket: Ticket | None = None) -> None:
         """A comparison started: say so, unless it is over within :data:`RUNNING_DELAY_MS`.
 
         Back-to-back fast comparisons then go from one result straight to the next,
         without a flash of "Comparing…" and without repainting the tables twice.
         """
-        self._running = (run, product, quantity)
+        self._running = (run, ticket)
         self._running_timer.start()
 
     def _show_running(self) -> None:
         if self._running is None:
             return
-        run, product, quantity = self._running
+        run, ticket = self._running
+        what = f" {ticket.quantity} × {ticket.product_id}" if ticket is not None else ""
         self._headline(
-            f"Comparing {quantity} × {product}…",
+            f"Comparing{what}…",
             theme.outcome_color(None).name(),
             f"{run.strategy} across {len(run.names)} suppliers",
         )
