@@ -159,7 +159,15 @@ class PriceComparator:
 
         def started(correlation_id: str) -> None:
             self.events.emit(
-                ComparisonStarted(correlation_id, strategy, names, timeout, time.perf_counter())
+                ComparisonStarted(
+                    correlation_id,
+                    strategy,
+                    names,
+                    timeout,
+                    time.perf_counter(),
+                    product_id=product_id,
+                    quantity=quantity,
+                )
             )
 
         outcome = await self.engine.scatter(request, chosen, timeout=timeout, on_started=started)

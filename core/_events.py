@@ -48,6 +48,8 @@ class ComparisonStarted:
     suppliers: tuple[str, ...]
     deadline_s: float
     at: float
+    product_id: str | None = None
+    quantity: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,15 @@ class SupplierHealth:
 
 
 class _Supplier:
-    __slots__ = ("in_flight", "last_error", "last_latency", "last_status", "latencies", "outcomes")
+    __slots__ = (
+        "in_flight",
+        "last_error",
+        "last_latency",
+        "last_status",
+        "latencies",
+        "outcomes",
+        "percentiles",
+    )
 
     def __init__(self, window: int) -> None:
         self.latencies: deque[float] = deque(maxlen=100)
@@ -50,6 +58,20 @@ class _Supplier:
         self.last_latency: float | None = None
         self.last_status: Status | None = None
         self.last_error: str | None = None
+        #: (p50, p95), computed when first asked for after a new latency arrives
+        self.percentiles: tuple[float | None, float | None] | None = (None, None)
+
+    def add_latency(self, latency_ms: float) -> None:
+        self.latencies.append(latency_ms)
+        self.percentiles = None
+
+    def p50_p95(self) -> tuple[float | None, float | None]:
+        if self.percentiles is None:
+            self.percentiles = (
+                _percentile(self.latencies, 50),
+                _percentile(self.latencies, 95),
+            )
+        return self.percentiles
 
 
 def _percentile(values: deque[float], q: int) -> float | None:
@@ -85,7 +107,7 @@ class HealthTracker:
             if result.latency_ms is not None:
                 supplier.last_latency = result.latency_ms
                 if result.ok:
-                    supplier.latencies.append(result.latency_ms)
+                    supplier.add_latency(result.latency_ms)
             supplier.outcomes.append(result.ok)
 
     def snapshot(self) -> list[SupplierHealth]:
@@ -96,6 +118,7 @@ class HealthTracker:
         breaker = self.breakers[name]
         calls = len(supplier.outcomes)
         successes = sum(supplier.outcomes)
+        p50, p95 = supplier.p50_p95()
         return SupplierHealth(
             name=name,
             state=breaker.state,
@@ -103,8 +126,8 @@ class HealthTracker:
             success_rate=successes / calls if calls else None,
             error_rate=(calls - successes) / calls if calls else None,
             last_latency_ms=supplier.last_latency,
-            p50_ms=_percentile(supplier.latencies, 50),
-            p95_ms=_percentile(supplier.latencies, 95),
+            p50_ms=p50,
+            p95_ms=p95,
             in_flight=supplier.in_flight,
             half_open_in_s=breaker.seconds_until_half_open(),
             last_status=supplier.last_status,
