@@ -50,6 +50,9 @@ class LiveRun:
     def __init__(self, started: ComparisonStarted, names: tuple[str, ...] | None = None) -> None:
         self.correlation_id = started.correlation_id
         self.strategy = started.strategy
+        self.product_id = started.product_id
+        """what is being compared (``None`` from an engine that does not say)"""
+        self.quantity = started.quantity
         self.names = names if names is not None else started.suppliers
         self.deadline_ms = started.deadline_s * 1000.0
         self.started_at = started.at

@@ -85,7 +85,6 @@ class MainWindow(QMainWindow):
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
         self._progress_pending = False
-        self._starting: Ticket | None = None
 
         source = "embedded demo fleet" if fleet is not None else config.source
         self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
@@ -265,7 +264,6 @@ class MainWindow(QMainWindow):
 
     async def _compare(self, ticket: Ticket) -> Comparison | None:
         self.ticket.set_running(True)
-        self._starting = ticket  # what ComparisonStarted, emitted inside compare(), is about
         try:
             return await self.session.compare(ticket)
         except ValueError as exc:
@@ -277,7 +275,6 @@ class MainWindow(QMainWindow):
                 self._on_cancelled()
             raise
         finally:
-            self._starting = None
             if not self._closing:
                 self.ticket.set_running(False)
 
@@ -321,8 +318,7 @@ class MainWindow(QMainWindow):
         self.latency.title.setText(
             f"Live latency — {event.strategy} · deadline {event.deadline_s:g} s"
         )
-        ticket, self._starting = self._starting, None
-        self.result.show_running(self.run, ticket)
+        self.result.show_running(self.run)
 
     def _on_result(self, event: CallResult) -> None:
         self.health_feed.mark(event.result.name)

@@ -21,7 +21,6 @@ from gui import theme
 from gui.live import LiveRun
 from gui.models.outcomes_model import Outcome, OutcomesModel
 from gui.models.quotes_model import WINNER_ROLE, QuoteColumn, QuotesModel
-from gui.session import Ticket
 
 __all__ = ["RUNNING_DELAY_MS", "ResultPanel", "describe_quote"]
 
@@ -37,6 +36,13 @@ def describe_quote(priced: PricedQuote | None) -> str:
         f"{priced.supplier}: {quote.total_price:,.2f} {quote.currency}"
         f" · {quote.delivery_days} d · {priced.latency_ms:.0f} ms"
     )
+
+
+def describe_request(product_id: str | None, quantity: int | None) -> str:
+    """ "10 × SKU-110" with a leading space, or "" when the comparison did not say."""
+    if not product_id:
+        return ""
+    return f" {quantity} × {product_id}" if quantity is not None else f" {product_id}"
 
 
 def _table(parent: QWidget, name: str) -> QTableView:
@@ -58,7 +64,7 @@ class ResultPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.comparison: Comparison | None = None
-        self._running: tuple[LiveRun, Ticket | None] | None = None
+        self._running: LiveRun | None = None
         self._running_timer = QTimer(self)
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_DELAY_MS)
@@ -136,20 +142,20 @@ class ResultPanel(QWidget):
             html += f"<br>{escape(detail)}"
         self.headline.setText(html)
 
-    def show_running(self, run: LiveRun, ticket: Ticket | None = None) -> None:
+    def show_running(self, run: LiveRun) -> None:
         """A comparison started: say so, unless it is over within :data:`RUNNING_DELAY_MS`.
 
         Back-to-back fast comparisons then go from one result straight to the next,
         without a flash of "Comparing…" and without repainting the tables twice.
         """
-        self._running = (run, ticket)
+        self._running = run
         self._running_timer.start()
 
     def _show_running(self) -> None:
-        if self._running is None:
+        run = self._running
+        if run is None:
             return
-        run, ticket = self._running
-        what = f" {ticket.quantity} × {ticket.product_id}" if ticket is not None else ""
+        what = describe_request(run.product_id, run.quantity)
         self._headline(
             f"Comparing{what}…",
             theme.outcome_color(None).name(),

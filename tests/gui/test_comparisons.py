@@ -20,6 +20,7 @@ from core import Status
 from core.fleet import Fleet
 from gui.main_window import MainWindow
 from gui.models.quotes_model import WINNER_ROLE
+from gui.session import Ticket
 from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
 
 pytestmark = pytest.mark.gui
@@ -147,3 +148,17 @@ def test_status_bar_summarises_fleet_health(
     assert window.health_text() == "12/12 healthy"
     label = status.findChild(QLabel, "healthLabel")
     assert "12/12 healthy" in label.text()
+
+
+def test_result_panel_names_a_comparison_not_started_from_the_ticket(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, hang=True)  # it stays running until cancelled
+    window = make_window()
+    window.ticket.product_edit.setText("SKU-110")
+    task = window.tasks.spawn(window.session.compare(Ticket("SKU-105", 3, "all", timeout=30.0)))
+    aloop.until(lambda: "Comparing 3 × SKU-105…" in window.result.headline.text())
+    assert "SKU-110" not in window.result.headline.text()
+    task.cancel()
+    aloop.until(task.done)
