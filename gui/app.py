@@ -18,6 +18,7 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -91,8 +92,13 @@ async def serve(
     *,
     screenshot: Path | None = None,
     on_window: OnWindow | None = None,
+    history_path: Path | None = None,
 ) -> int:
-    """Run the window until it is closed; ``config=None`` starts the embedded demo fleet."""
+    """Run the window until it is closed; ``config=None`` starts the embedded demo fleet.
+
+    ``history_path``: where comparisons are recorded (default: the user's data directory;
+    for a screenshot, a temporary file, so that it neither shows nor adds to theirs).
+    """
     loop = asyncio.get_running_loop()
     uninstall = install_hooks(loop)
     # Python runs signal handlers only between bytecodes: a slow idle timer lets Ctrl+C in
@@ -107,8 +113,16 @@ async def serve(
 
                 fleet = await stack.enter_async_context(embedded_demo_fleet())
                 config = fleet.config
+            if screenshot is not None and history_path is None:
+                scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="scatterdash-"))
+                history_path = Path(scratch) / "history.jsonl"
             # a screenshot shows the default layout, not this user's saved one
-            window = MainWindow(config, fleet=fleet, remember_layout=screenshot is None)
+            window = MainWindow(
+                config,
+                fleet=fleet,
+                remember_layout=screenshot is None,
+                history_path=history_path,
+            )
             stack.push_async_callback(window.aclose)
             closed = asyncio.Event()
             window.closed.connect(closed.set)
@@ -176,11 +190,14 @@ def run(
     *,
     screenshot: Path | None = None,
     on_window: OnWindow | None = None,
+    history_path: Path | None = None,
 ) -> int:
     """Run :func:`serve` on a fresh qasync loop; returns the exit code."""
     app = application()
     try:
         with asyncio.Runner(loop_factory=lambda: GuiEventLoop(app)) as runner:
-            return runner.run(serve(config, screenshot=screenshot, on_window=on_window))
+            return runner.run(
+                serve(config, screenshot=screenshot, on_window=on_window, history_path=history_path)
+            )
     except KeyboardInterrupt:
         return 130

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -32,14 +33,17 @@ from core import (
 from gui import theme
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
+from gui.history import HistoryKeeper, default_history_path
 from gui.icons import icon
 from gui.live import LiveRun
 from gui.models.destinations_model import DestinationsModel
+from gui.models.history_model import HistoryEntry, HistoryModel
 from gui.session import BreakerAction, Session, Ticket
 from gui.tasks import TaskSet
 from gui.widgets.destinations_view import DestinationsPanel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
+from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
 from gui.widgets.result_panel import ResultPanel, describe_quote
 from gui.widgets.ticket import TicketPanel
@@ -52,8 +56,11 @@ HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
+"""bumped when docks are added: a layout saved without them is not restored"""
 DEFAULT_SIZE = (1440, 900)
+WRITES_GRACE_S = 0.5
+"""on close, history lines and exports still being written get this long to finish"""
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +75,7 @@ class MainWindow(QMainWindow):
         session: Session | None = None,
         settings: QSettings | None = None,
         remember_layout: bool = True,
+        history_path: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,6 +87,8 @@ class MainWindow(QMainWindow):
         self.remember_layout = remember_layout
         """restore and save geometry, dock layout and ticket in ``settings``"""
         self.tasks = TaskSet()
+        self.writes = TaskSet()
+        """file writes (history lines, exports): given a moment to finish on close"""
         self.run: LiveRun | None = None
         """the comparison the plot and the progress line follow (the latest started)"""
         self.comparison: Comparison | None = None
@@ -104,6 +114,11 @@ class MainWindow(QMainWindow):
         self.ticket = TicketPanel(config.defaults, len(config.suppliers), self)
         self.result = ResultPanel(self)
         self.event_log = EventLog(self)
+        self.history_model = HistoryModel(self)
+        self.history_panel = HistoryPanel(self.history_model, self)
+        self.history = HistoryKeeper(
+            history_path or default_history_path(), self.history_model, self.writes
+        )
         self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
 
         self.setCentralWidget(self.latency)
@@ -121,12 +136,16 @@ class MainWindow(QMainWindow):
         self._dock(
             "eventLogDock", "Event log", self.event_log, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self._dock(
+            "historyDock", "History", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["historyDock"])
         if self.fleet_panel is not None:
             self._dock(
                 "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.BottomDockWidgetArea
             )
-            self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["fleetDock"])
-            self.docks["eventLogDock"].raise_()
+            self.tabifyDockWidget(self.docks["historyDock"], self.docks["fleetDock"])
+        self.docks["eventLogDock"].raise_()
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._laid_out = False
@@ -154,6 +173,7 @@ class MainWindow(QMainWindow):
         self.ticket.compareRequested.connect(self.start_comparison)
         self.ticket.cancelRequested.connect(self.cancel_comparison)
         self.destinations.actionRequested.connect(self.apply_breaker_action)
+        self.history_panel.entryActivated.connect(self.ask_again)
         self.log_bridge = LogBridge(self)
         self.log_bridge.record.connect(self._on_log_record)
         self.log_bridge.attach()
@@ -161,7 +181,7 @@ class MainWindow(QMainWindow):
             CallSent: self._on_sent,
             CallResult: self._on_result,
             ComparisonStarted: self._on_started,
-            ComparisonFinished: lambda event: self._on_finished(event.comparison),
+            ComparisonFinished: self._on_finished_event,
             BreakerTransition: self._on_transition,
         }
         self.session.subscribe(self.on_event)
@@ -177,6 +197,7 @@ class MainWindow(QMainWindow):
             self._restore_settings()
         else:
             self.resize(*DEFAULT_SIZE)
+        self.tasks.spawn(self.history.load(), name="history load")
 
     # -- layout helpers --------------------------------------------------------------------
 
@@ -340,6 +361,10 @@ class MainWindow(QMainWindow):
         if run is not None and not self._closing:
             self.ticket.set_progress(run.finished, run.sent, run.progress_text())
 
+    def _on_finished_event(self, event: ComparisonFinished) -> None:
+        self.history.record(event.comparison)  # every comparison of the session
+        self._on_finished(event.comparison)
+
     def _on_finished(self, comparison: Comparison) -> None:
         run = self.run
         if run is None or comparison.correlation_id != run.correlation_id:
@@ -356,6 +381,10 @@ class MainWindow(QMainWindow):
             text = f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"
             self.event_log.add(Level.WARNING, "comparison", text)
         self.last_label.setText(f"{text} · {comparison.elapsed_ms:.0f} ms")
+
+    def ask_again(self, entry: HistoryEntry) -> None:
+        """Put a past comparison's product, quantity and strategy back on the ticket."""
+        self.ticket.fill(entry.product_id, entry.quantity, entry.strategy)
 
     # -- breakers and health ---------------------------------------------------------------
 
@@ -451,4 +480,6 @@ class MainWindow(QMainWindow):
         self.latency_plot.finish()
         self.log_bridge.detach()
         await self.tasks.aclose()
+        await self.writes.drain(WRITES_GRACE_S)
+        await self.writes.aclose()
         await self.session.aclose()

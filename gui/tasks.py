@@ -45,8 +45,24 @@ class TaskSet:
                 "%s failed: %s", task.get_name(), exc, exc_info=(type(exc), exc, exc.__traceback__)
             )
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __len__(self) -> int:
         return len(self._tasks)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait (without cancelling) until every task is done or ``timeout`` s have passed.
+
+        Returns whether everything finished. For work that should complete rather than be
+        cut short on close (a history line, an export), but never holds the close up long.
+        """
+        tasks = list(self._tasks)
+        if not tasks:
+            return True
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        return not pending
 
     async def aclose(self) -> None:
         """Cancel every task and wait until each has finished unwinding."""

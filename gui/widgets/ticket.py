@@ -151,6 +151,14 @@ class TicketPanel(QWidget):
         if index >= 0:
             self.strategy_combo.setCurrentIndex(index)
 
+    def fill(self, product_id: str, quantity: int | None, strategy: str) -> None:
+        """Ask again: a past comparison's product, quantity and strategy."""
+        self.product_edit.setText(product_id)
+        if quantity is not None:
+            self.quantity_spin.setValue(quantity)
+        self.set_strategy(strategy)
+        self.product_edit.setFocus()
+
     def set_running(self, running: bool) -> None:
         self.compare_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)

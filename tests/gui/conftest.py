@@ -68,8 +68,11 @@ class AsyncLoop:
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path: Path) -> None:
-    """Each test reads and writes its own QSettings, never the user's."""
+def _private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test reads and writes its own QSettings and data files, never the user's."""
+    # QStandardPaths reads these on each call: AppDataLocation (history) lands in tmp_path
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     QCoreApplication.setOrganizationName("ScatterdashTests")
     QCoreApplication.setApplicationName("ScatterdashTests")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -120,13 +123,17 @@ def healthy(fleet: Fleet) -> None:
 
 @pytest.fixture
 def make_window(
-    aloop: AsyncLoop, fleet: Fleet, qtbot: QtBot
+    aloop: AsyncLoop, fleet: Fleet, qtbot: QtBot, tmp_path: Path
 ) -> Iterator[Callable[..., MainWindow]]:
-    """Builds shown windows (on the demo fleet's config unless given one); closes them after."""
+    """Builds shown windows (on the demo fleet's config unless given one); closes them after.
+
+    Every window of a test shares ``tmp_path / "history.jsonl"`` unless given a history path.
+    """
     windows: list[MainWindow] = []
 
     def make(config: Config | None = None, **kwargs: Any) -> MainWindow:
         kwargs.setdefault("fleet", fleet)
+        kwargs.setdefault("history_path", tmp_path / "history.jsonl")
         window = MainWindow(config or fleet.config, **kwargs)
         window.show()
         windows.append(window)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -38,7 +39,12 @@ async def scenario(window: MainWindow, path: Path) -> None:
 
 def main() -> int:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshot-trouble.png")
-    return app.run(None, on_window=lambda window: scenario(window, path))
+    with tempfile.TemporaryDirectory(prefix="scatterdash-") as scratch:  # not the user's history
+        return app.run(
+            None,
+            on_window=lambda window: scenario(window, path),
+            history_path=Path(scratch) / "history.jsonl",
+        )
 
 
 if __name__ == "__main__":
