@@ -26,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
+from gui.config_dialogs import config_error_text
 from gui.errors import install_hooks
 from gui.icons import icon
 from gui.loop import GuiEventLoop
@@ -116,13 +117,17 @@ async def serve(
             if screenshot is not None and history_path is None:
                 scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="scatterdash-"))
                 history_path = Path(scratch) / "history.jsonl"
-            # a screenshot shows the default layout, not this user's saved one
-            window = MainWindow(
-                config,
-                fleet=fleet,
-                remember_layout=screenshot is None,
-                history_path=history_path,
-            )
+            try:
+                # a screenshot shows the default layout, not this user's saved one
+                window = MainWindow(
+                    config,
+                    fleet=fleet,
+                    remember_layout=screenshot is None,
+                    history_path=history_path,
+                )
+            except ConfigError as exc:  # read, but unusable: an API key variable is not set
+                sys.stderr.write(f"scatterdash: {config_error_text(exc, config.source)}\n")
+                return EXIT_USAGE
             stack.push_async_callback(window.aclose)
             closed = asyncio.Event()
             window.closed.connect(closed.set)

@@ -4,6 +4,10 @@ Build it while a qasync loop is running (``gui.MainWindow(config)``), show it, a
 it is closed (``closed`` signal) await :meth:`MainWindow.aclose`, which cancels every
 comparison in flight and closes the connections. Slots here are one-line shims; the work
 happens in the session (Qt-free), the live run (Qt-free) and the panels.
+
+File → Open config… replaces the session (:meth:`MainWindow.open_config`); File → Export
+result… saves the last comparison (:meth:`MainWindow.export_result`). Their dialogs are
+opened with ``open()``, never ``exec()``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -28,9 +32,12 @@ from core import (
     ComparisonFinished,
     ComparisonStarted,
     Config,
+    ConfigError,
     Event,
+    load_config,
 )
-from gui import theme
+from gui import exporting, theme
+from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
 from gui.history import HistoryKeeper, default_history_path
@@ -47,6 +54,7 @@ from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
 from gui.widgets.result_panel import ResultPanel, describe_quote
 from gui.widgets.ticket import TicketPanel
+from gui.widgets.tls_warning import TlsWarning
 
 __all__ = ["MainWindow"]
 
@@ -80,9 +88,19 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        # the Event log and the log bridge first: core logs warnings (TLS verification off)
+        # while the comparator is built, and the operator must see them
+        self.event_log = EventLog(self)
+        self.log_bridge = LogBridge(self)
+        self.log_bridge.record.connect(self._on_log_record)
+        self.log_bridge.attach()
+        try:
+            self.session = session or Session(config)  # ConfigError: an API key is not set
+        except BaseException:
+            self.log_bridge.detach()
+            raise
         self.config = config
         self.fleet = fleet
-        self.session = session or Session(config)
         self.settings = settings or QSettings()
         self.remember_layout = remember_layout
         """restore and save geometry, dock layout and ticket in ``settings``"""
@@ -95,9 +113,15 @@ class MainWindow(QMainWindow):
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
         self._progress_pending = False
+        self._cancel_reason = "cancelled by the operator"
+        self._replacing = False
+        """another config's session is being swapped in: no new comparison meanwhile"""
+        self._unsubscribe_events: Callable[[], None] = lambda: None
+        self._dialog_dir = Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+            or Path.home()
+        )
 
-        source = "embedded demo fleet" if fleet is not None else config.source
-        self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
         self.setWindowIcon(icon("scatterdash"))
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -110,10 +134,8 @@ class MainWindow(QMainWindow):
         self.destinations = DestinationsPanel(self.destinations_model, self)
         self.latency = LatencyPanel(self)
         self.latency_plot = self.latency.plot
-        self.latency_plot.set_suppliers(self.session.supplier_names)
         self.ticket = TicketPanel(config.defaults, len(config.suppliers), self)
         self.result = ResultPanel(self)
-        self.event_log = EventLog(self)
         self.history_model = HistoryModel(self)
         self.history_panel = HistoryPanel(self.history_model, self)
         self.history = HistoryKeeper(
@@ -159,9 +181,13 @@ class MainWindow(QMainWindow):
         self.health_label.setTextFormat(Qt.TextFormat.RichText)
         self.last_label = QLabel("no comparison yet", self)
         self.last_label.setObjectName("lastComparisonLabel")
+        self.tls_warning = TlsWarning(self)
+        self.source_label = QLabel(self)
+        self.source_label.setObjectName("sourceLabel")
         status.addWidget(self.health_label)
         status.addWidget(self.last_label, 1)
-        status.addPermanentWidget(QLabel(source, self))
+        status.addPermanentWidget(self.tls_warning)
+        status.addPermanentWidget(self.source_label)
 
         # -- menus and keys ------------------------------------------------------------------
         self._build_menus()
@@ -174,9 +200,6 @@ class MainWindow(QMainWindow):
         self.ticket.cancelRequested.connect(self.cancel_comparison)
         self.destinations.actionRequested.connect(self.apply_breaker_action)
         self.history_panel.entryActivated.connect(self.ask_again)
-        self.log_bridge = LogBridge(self)
-        self.log_bridge.record.connect(self._on_log_record)
-        self.log_bridge.attach()
         self._handlers: dict[type, Callable[[Any], None]] = {
             CallSent: self._on_sent,
             CallResult: self._on_result,
@@ -184,14 +207,12 @@ class MainWindow(QMainWindow):
             ComparisonFinished: self._on_finished_event,
             BreakerTransition: self._on_transition,
         }
-        self.session.subscribe(self.on_event)
-
         self.health_feed = HealthFeed(self.session, self.destinations_model)
+        self._attach(self.session, "embedded demo fleet" if fleet is not None else config.source)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_REFRESH_MS)
         self._health_timer.timeout.connect(self.refresh_health)
         self._health_timer.start()
-        self.refresh_health(full=True)
         self._default_state = self.saveState(SETTINGS_VERSION)
         if remember_layout:
             self._restore_settings()
@@ -239,6 +260,20 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.open_config_action = QAction("&Open config…", self)
+        self.open_config_action.setObjectName("openConfigAction")
+        self.open_config_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_config_action.setStatusTip("Replace the suppliers with those of a config file")
+        self.open_config_action.triggered.connect(self.choose_config)
+        self.export_action = QAction("&Export result…", self)
+        self.export_action.setObjectName("exportAction")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setStatusTip("Save the last comparison as JSON or CSV")
+        self.export_action.setEnabled(False)
+        self.export_action.triggered.connect(self.choose_export)
+        file_menu.addAction(self.open_config_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -259,7 +294,7 @@ class MainWindow(QMainWindow):
         for action in self.destinations.actions_by_kind.values():
             breaker_menu.addAction(action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
@@ -277,7 +312,7 @@ class MainWindow(QMainWindow):
         self, ticket: Ticket | None = None
     ) -> asyncio.Task[Comparison | None] | None:
         """Start a comparison from the ticket (unless one is already running)."""
-        if self.comparing or self._closing:
+        if self.comparing or self._closing or self._replacing:
             return None
         ticket = ticket if isinstance(ticket, Ticket) else self.ticket.ticket()
         self.comparison_task = self.tasks.spawn(self._compare(ticket), name="comparison")
@@ -303,13 +338,14 @@ class MainWindow(QMainWindow):
         """Cancel the running comparison; every call in flight is abandoned."""
         if not self.comparing or self.comparison_task is None:
             return False
+        self._cancel_reason = "cancelled by the operator"
         self.comparison_task.cancel()
         return True
 
     def _on_cancelled(self) -> None:
         self.latency_plot.finish()
         self.result.show_cancelled(self.run)
-        self.event_log.add(Level.WARNING, "comparison", "cancelled by the operator")
+        self.event_log.add(Level.WARNING, "comparison", self._cancel_reason)
         self.last_label.setText("last comparison cancelled")
         if self.run is not None:
             self.ticket.set_progress(self.run.finished, self.run.sent, "cancelled")
@@ -370,6 +406,7 @@ class MainWindow(QMainWindow):
         if run is None or comparison.correlation_id != run.correlation_id:
             return
         self.comparison = comparison
+        self.export_action.setEnabled(True)
         self.latency_plot.finish(comparison)
         self.result.show_comparison(comparison)
         self.ticket.set_progress(run.finished, run.sent, run.progress_text())
@@ -385,6 +422,123 @@ class MainWindow(QMainWindow):
     def ask_again(self, entry: HistoryEntry) -> None:
         """Put a past comparison's product, quantity and strategy back on the ticket."""
         self.ticket.fill(entry.product_id, entry.quantity, entry.strategy)
+
+    # -- the session: at start, and when another config is opened ----------------------
+
+    def _attach(self, session: Session, source: str) -> None:
+        """Point the window at ``session``: its events, its suppliers' rows and bars."""
+        config = session.config
+        self.session, self.config = session, config
+        self._unsubscribe_events = session.subscribe(self.on_event)
+        self.destinations_model.set_config(config)
+        self.health_feed = HealthFeed(session, self.destinations_model)
+        self.latency_plot.set_suppliers(session.supplier_names)
+        self.ticket.apply_config(config.defaults, len(config.suppliers))
+        self.tls_warning.show_for(config)
+        self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
+        self.source_label.setText(source)
+        self.refresh_health(full=True)
+
+    def choose_config(self) -> None:
+        """File → Open config…: ask for a file (non-blocking), then :meth:`open_config`."""
+        open_config_dialog(self, self._dialog_dir, self._config_chosen)
+
+    def _config_chosen(self, path: Path) -> None:
+        self._dialog_dir = path.parent
+        self.open_config(path)
+
+    def open_config(self, path: str | Path) -> asyncio.Task[bool] | None:
+        """Read a config and run on it; a bad one is shown in a dialog, nothing changes."""
+        if self._closing:
+            return None
+        return self.tasks.spawn(self._open_config(Path(path)), name="open config")
+
+    async def _open_config(self, path: Path) -> bool:
+        try:
+            config = await asyncio.to_thread(load_config, path)
+            session = Session(config)  # ConfigError when an api_key_env variable is not set
+        except (ConfigError, OSError, ValueError) as exc:  # load_config wraps OSError
+            self._refuse_config(config_error_text(exc, path))
+            return False
+        if self._closing or self._replacing:
+            await session.aclose()
+            return False
+        await self.replace_session(session)
+        return True
+
+    def _refuse_config(self, message: str) -> None:
+        self.event_log.add(Level.ERROR, "config", message)
+        if not self._closing:
+            show_config_error(self, message)
+
+    async def replace_session(self, session: Session) -> None:
+        """Run on ``session`` from now on: cancel the running comparison, close the old one."""
+        self._replacing = True
+        try:
+            task = self.comparison_task
+            if task is not None and not task.done():
+                self._cancel_reason = "cancelled: another config was opened"
+                task.cancel()
+                await asyncio.wait([task])
+            old = self.session
+            self._unsubscribe_events()
+            self._drop_fleet()  # its controls only apply to the embedded demo fleet
+            self.run = None
+            self.comparison = None
+            self.export_action.setEnabled(False)
+            self.latency_plot.finish()
+            self.latency.title.setText("No comparison yet — press Compare (Ctrl+Return)")
+            self.result.clear()
+            self.last_label.setText("no comparison yet")
+            self.ticket.set_progress(0, 1, "idle")
+            self._attach(session, session.config.source)
+            await old.aclose()
+            count = len(session.config.suppliers)
+            self.event_log.add(
+                Level.INFO, "config", f"opened {session.config.source}: {count} suppliers"
+            )
+        finally:
+            self._replacing = False
+
+    def _drop_fleet(self) -> None:
+        dock = self.docks.pop("fleetDock", None)
+        self.fleet = None
+        self.fleet_panel = None
+        if dock is not None:
+            self.view_menu.removeAction(dock.toggleViewAction())
+            self.removeDockWidget(dock)
+            dock.hide()
+            dock.deleteLater()
+
+    # -- export ----------------------------------------------------------------------------
+
+    def choose_export(self) -> None:
+        """File → Export result…: ask where (non-blocking), then :meth:`export_result`."""
+        if self.comparison is not None:
+            exporting.open_export_dialog(
+                self, self.comparison, self._dialog_dir, self._export_chosen
+            )
+
+    def _export_chosen(self, path: Path) -> None:
+        self._dialog_dir = path.parent
+        self.export_result(path)
+
+    def export_result(self, path: str | Path) -> asyncio.Task[Path | None] | None:
+        """Save the last comparison (.json or .csv) off the GUI thread; the Event log tells."""
+        if self.comparison is None or self.writes.closed:
+            return None
+        return self.writes.spawn(self._export(self.comparison, Path(path)), name="export")
+
+    async def _export(self, comparison: Comparison, path: Path) -> Path | None:
+        try:
+            written = await exporting.export(comparison, path)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.event_log.add(Level.ERROR, "export", f"cannot export to {path}: {reason}")
+            return None
+        what = f"{comparison.quantity} × {comparison.product_id} ({comparison.strategy})"
+        self.event_log.add(Level.INFO, "export", f"exported {what} to {written}")
+        return written
 
     # -- breakers and health ---------------------------------------------------------------
 

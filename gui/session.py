@@ -94,6 +94,10 @@ class Session:
         elif action is BreakerAction.ENABLE:
             breaker.enable()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     async def aclose(self) -> None:
         if self._closed:
             return

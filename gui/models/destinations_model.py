@@ -2,6 +2,8 @@
 
 Rows never move (config order); :meth:`DestinationsModel.update` compares the new
 snapshot with the old one and emits ``dataChanged`` only for the rows that changed.
+A supplier whose TLS certificate is not verified (``verify = false``) carries a warning
+icon and says so in its tooltip, for as long as it is configured that way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtGui import QBrush
 
 from core import BreakerState, Config, Status, SupplierHealth
 from gui import theme
+from gui.icons import icon
 
 __all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
 
@@ -116,8 +119,28 @@ class DestinationsModel(QAbstractTableModel):
     def __init__(self, config: Config, parent: Any = None) -> None:
         super().__init__(parent)
         self._suppliers = config.suppliers
-        self._rows: list[SupplierHealth | None] = [None] * len(config.suppliers)
-        self._cells: list[tuple[str, ...]] = [self._texts(i, None) for i in range(len(self._rows))]
+        self._rows: list[SupplierHealth | None] = []
+        self._cells: list[tuple[str, ...]] = []
+        self._unverified: set[int] = set()
+        self._load(config)
+
+    def _load(self, config: Config) -> None:
+        self._suppliers = config.suppliers
+        self._rows = [None] * len(config.suppliers)
+        self._cells = [self._texts(i, None) for i in range(len(self._rows))]
+        self._unverified = {i for i, s in enumerate(config.suppliers) if not s.verify}
+
+    def set_config(self, config: Config) -> None:
+        """Other suppliers (another config was opened): every row is replaced."""
+        if config.suppliers is self._suppliers:
+            return
+        self.beginResetModel()
+        self._load(config)
+        self.endResetModel()
+
+    def tls_unverified(self, row: int) -> bool:
+        """The supplier's certificate is not checked (``verify = false``)."""
+        return row in self._unverified
 
     # -- Qt model interface --------------------------------------------------------------
 
@@ -147,6 +170,12 @@ class DestinationsModel(QAbstractTableModel):
         row, column = index.row(), Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[row][column]
+        if column == Column.NAME and row in self._unverified:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return icon("warning")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                name = self._suppliers[row].name
+                return f"TLS verification is OFF for {name}: its certificate is not checked"
         health = self._rows[row]
         if role == BREAKER_STATE_ROLE:
             return health.state if health is not None else BreakerState.CLOSED

@@ -105,6 +105,7 @@ class DestinationsPanel(QWidget):
 
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         model.dataChanged.connect(lambda *_: self._update_actions())
+        model.modelReset.connect(self._update_actions)
         self._update_actions()
 
     # -- selection -----------------------------------------------------------------------

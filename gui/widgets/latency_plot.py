@@ -252,6 +252,11 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         rows = self._winner_outline.opts.get("y")
         return int(rows[0]) if rows is not None and len(rows) else None
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The suppliers' rows, top to bottom."""
+        return self._names
+
     def bar_lengths(self) -> dict[str, float]:
         """Each drawn bar's length in ms by supplier name (for tests)."""
         lengths: dict[str, float] = {}

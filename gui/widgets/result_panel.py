@@ -173,6 +173,18 @@ class ResultPanel(QWidget):
         self._running = None
         self._running_timer.stop()
 
+    def clear(self) -> None:
+        """No comparison (yet) on these suppliers."""
+        self._settled()
+        self.comparison = None
+        self.headline.setText("No comparison yet")
+        for field in self.fields.values():
+            field.setText("—")
+        self.quotes.set_comparison(None)
+        self.outcomes.set_outcomes([])
+        self.quotes_table.setEnabled(True)
+        self.outcomes_table.setEnabled(True)
+
     def show_comparison(self, comparison: Comparison) -> None:
         self._settled()
         self.comparison = comparison

@@ -151,6 +151,15 @@ class TicketPanel(QWidget):
         if index >= 0:
             self.strategy_combo.setCurrentIndex(index)
 
+    def apply_config(self, defaults: Defaults, suppliers: int) -> None:
+        """Another config: its supplier count bounds quorum and min responses, its defaults
+        set them and the timeout; product, quantity and strategy stay the operator's."""
+        self.quorum_spin.setRange(0, max(1, suppliers))
+        self.quorum_spin.setValue(defaults.quorum or 0)
+        self.min_responses_spin.setRange(0, max(1, suppliers))
+        self.min_responses_spin.setValue(min(defaults.min_responses, max(1, suppliers)))
+        self.timeout_spin.setValue(defaults.timeout)
+
     def fill(self, product_id: str, quantity: int | None, strategy: str) -> None:
         """Ask again: a past comparison's product, quantity and strategy."""
         self.product_edit.setText(product_id)
