@@ -33,11 +33,12 @@ def default_history_path() -> Path:
 
 
 class HistoryKeeper:
-    def __init__(self, path: Path, model: HistoryModel, writes: TaskSet) -> None:
+    def __init__(self, path: Path, model: HistoryModel, tasks: TaskSet) -> None:
+        """``tasks``: where the background writes run (awaited, not cut short, on close)."""
         self.path = path
         self.model = model
         self.store = ComparisonHistory(path)
-        self._writes = writes
+        self._tasks = tasks
         self.loaded = False
         """the file has been read (or could not be)"""
 
@@ -55,10 +56,10 @@ class HistoryKeeper:
     def record(self, comparison: Comparison) -> None:
         """Show ``comparison`` on top now; append it to the file in the background."""
         self.model.add(HistoryEntry.from_comparison(comparison, time.time()))
-        if self._writes.closed:  # finished while the window was closing: too late to write
+        if self._tasks.closed:  # finished while the window was closing: too late to write
             log.warning("history: %s not recorded, the window closed", comparison.correlation_id)
             return
-        self._writes.spawn(self._write(comparison), name="history record")
+        self._tasks.spawn(self._write(comparison), name="history record")
 
     async def _write(self, comparison: Comparison) -> None:
         try:

@@ -67,8 +67,8 @@ PROGRESS_REFRESH_MS = 100
 SETTINGS_VERSION = 2
 """bumped when docks are added: a layout saved without them is not restored"""
 DEFAULT_SIZE = (1440, 900)
-WRITES_GRACE_S = 0.5
-"""on close, history lines and exports still being written get this long to finish"""
+FINISHING_GRACE_S = 0.5
+"""on close, history lines, exports and session closes under way get this long to finish"""
 
 
 class MainWindow(QMainWindow):
@@ -105,8 +105,9 @@ class MainWindow(QMainWindow):
         self.remember_layout = remember_layout
         """restore and save geometry, dock layout and ticket in ``settings``"""
         self.tasks = TaskSet()
-        self.writes = TaskSet()
-        """file writes (history lines, exports): given a moment to finish on close"""
+        self.finishing = TaskSet()
+        """work that should finish rather than be cut short (history lines, exports, closing
+        a replaced session): on close it gets a moment before it is cancelled"""
         self.run: LiveRun | None = None
         """the comparison the plot and the progress line follow (the latest started)"""
         self.comparison: Comparison | None = None
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
         self.history_model = HistoryModel(self)
         self.history_panel = HistoryPanel(self.history_model, self)
         self.history = HistoryKeeper(
-            history_path or default_history_path(), self.history_model, self.writes
+            history_path or default_history_path(), self.history_model, self.finishing
         )
         self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
 
@@ -463,7 +464,12 @@ class MainWindow(QMainWindow):
         if self._closing or self._replacing:
             await session.aclose()
             return False
-        await self.replace_session(session)
+        try:
+            await self.replace_session(session)
+        except BaseException:
+            if self.session is not session:  # never swapped in: nobody else will close it
+                self.finishing.spawn(session.aclose(), name="close an unused session")
+            raise
         return True
 
     def _refuse_config(self, message: str) -> None:
@@ -492,7 +498,9 @@ class MainWindow(QMainWindow):
             self.last_label.setText("no comparison yet")
             self.ticket.set_progress(0, 1, "idle")
             self._attach(session, session.config.source)
-            await old.aclose()
+            # not cancelled with this task if the window closes meanwhile: awaited on close
+            closing = self.finishing.spawn(old.aclose(), name="close the replaced session")
+            await asyncio.wait([closing])
             count = len(session.config.suppliers)
             self.event_log.add(
                 Level.INFO, "config", f"opened {session.config.source}: {count} suppliers"
@@ -525,9 +533,9 @@ class MainWindow(QMainWindow):
 
     def export_result(self, path: str | Path) -> asyncio.Task[Path | None] | None:
         """Save the last comparison (.json or .csv) off the GUI thread; the Event log tells."""
-        if self.comparison is None or self.writes.closed:
+        if self.comparison is None or self.finishing.closed:
             return None
-        return self.writes.spawn(self._export(self.comparison, Path(path)), name="export")
+        return self.finishing.spawn(self._export(self.comparison, Path(path)), name="export")
 
     async def _export(self, comparison: Comparison, path: Path) -> Path | None:
         try:
@@ -634,6 +642,6 @@ class MainWindow(QMainWindow):
         self.latency_plot.finish()
         self.log_bridge.detach()
         await self.tasks.aclose()
-        await self.writes.drain(WRITES_GRACE_S)
-        await self.writes.aclose()
+        await self.finishing.drain(FINISHING_GRACE_S)
+        await self.finishing.aclose()
         await self.session.aclose()

@@ -60,6 +60,19 @@ def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet:
     )
     assert model.index(3, Column.NOTE).data() == "half-open in 12 s"
     qtmodeltester.check(model)
+
+    # another config: every row replaced (a model reset), TLS-unverified rows flagged
+    four = fleet.config.suppliers[:4]
+    other = fleet.config.model_copy(
+        update={"suppliers": (four[0].model_copy(update={"verify": False}), *four[1:])}
+    )
+    model.set_config(other)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 4
+    assert model.index(0, Column.BREAKER).data() == "closed"  # no health read yet
+    assert model.tls_unverified(0) and not model.tls_unverified(1)
+    assert model.index(0, Column.NAME).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert model.index(1, Column.NAME).data(Qt.ItemDataRole.DecorationRole) is None
     aloop.run(session.aclose())
 
 

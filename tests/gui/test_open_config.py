@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QPushButton, QTableView
 
+import gui.main_window
 from core import SupplierConfig
 from core.fleet import Fleet
 from gui.main_window import MainWindow
+from gui.session import Session
 from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
 
 pytestmark = pytest.mark.gui
@@ -165,3 +169,77 @@ def test_launching_with_an_unset_api_key_variable_is_one_line_and_exit_2(
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(f"scatterdash: {path}: suppliers.")
     assert "SCATTERDASH_TEST_UNSET_KEY is not set" in done.stderr
+
+
+def test_closing_while_a_config_is_being_opened_closes_both_sessions(
+    aloop: AsyncLoop,
+    fleet: Fleet,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[Session] = []
+
+    class Recorded(Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    window = make_window()
+    old = window.session
+    monkeypatch.setattr(gui.main_window, "Session", Recorded)  # the next sessions the window builds
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, hang=True)
+    window.findChild(QPushButton, "compareButton").click()
+    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))
+    path = tmp_path / "two.toml"
+    path.write_text(_toml(fleet.config.suppliers[:2]), encoding="utf-8")
+
+    task = window.open_config(path)
+    assert task is not None
+    aloop.until(lambda: built)  # read and built; now being swapped in
+    window.close()
+    aloop.run(window.aclose())
+
+    assert task.done()
+    assert old.closed
+    assert len(built) == 1 and built[0].closed
+
+
+def test_an_open_cancelled_before_the_swap_closes_the_unused_session(
+    aloop: AsyncLoop,
+    fleet: Fleet,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opening: list[asyncio.Task[bool]] = []
+    built: list[Session] = []
+
+    class CancelSoon(Session):
+        """Built, then the open is cancelled while it waits for the running comparison."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+            asyncio.get_running_loop().call_soon(opening[0].cancel)
+
+    window = make_window()
+    old = window.session
+    monkeypatch.setattr(
+        gui.main_window, "Session", CancelSoon
+    )  # the next sessions the window builds
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, hang=True)
+    window.findChild(QPushButton, "compareButton").click()
+    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))
+    path = tmp_path / "two.toml"
+    path.write_text(_toml(fleet.config.suppliers[:2]), encoding="utf-8")
+
+    task = window.open_config(path)
+    assert task is not None
+    opening.append(task)
+    aloop.until(task.done)
+    assert task.cancelled()
+    assert window.session is old and not old.closed and not window._replacing
+    aloop.until(lambda: built and built[0].closed)
