@@ -16,6 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QSettings
+
 from gui import app
 from gui.main_window import MainWindow
 
@@ -39,7 +41,11 @@ async def scenario(window: MainWindow, path: Path) -> None:
 
 def main() -> int:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshot-trouble.png")
-    with tempfile.TemporaryDirectory(prefix="scatterdash-") as scratch:  # not the user's history
+    # like --screenshot: the default layout, and nothing read from or left in the user's
+    # settings or history
+    with tempfile.TemporaryDirectory(prefix="scatterdash-") as scratch:
+        for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(kind, QSettings.Scope.UserScope, scratch)
         return app.run(
             None,
             on_window=lambda window: scenario(window, path),
