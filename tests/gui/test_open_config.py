@@ -243,3 +243,22 @@ def test_an_open_cancelled_before_the_swap_closes_the_unused_session(
     assert task.cancelled()
     assert window.session is old and not old.closed and not window._replacing
     aloop.until(lambda: built and built[0].closed)
+
+
+def test_the_demo_fleet_tab_returns_after_a_layout_saved_without_it(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    first = make_window()
+    path = tmp_path / "two.toml"
+    path.write_text(_toml(fleet.config.suppliers[:2]), encoding="utf-8")
+    assert _open(aloop, first, path)
+    first.close()  # saves a layout without the Demo fleet dock
+
+    second = make_window()  # on the embedded fleet again
+    dock = second.findChild(QDockWidget, "fleetDock")
+    assert dock is not None and not dock.isFloating()
+    assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert {d.objectName() for d in second.tabifiedDockWidgets(dock)} == {
+        "eventLogDock",
+        "historyDock",
+    }
