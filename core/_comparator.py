@@ -124,6 +124,7 @@ class PriceComparator:
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            await self.engine.drain()
             if self._own_transport:
                 await self.transport.aclose()
 

@@ -68,6 +68,8 @@ def _valid(results: Sequence[SupplierResult[R]]) -> list[SupplierResult[R]]:
 
 class Strategy(ABC, Generic[R]):
     name: str
+    waits_for_all = False
+    """True when only every reply (or the deadline) can decide"""
 
     def __init__(self, judging: Judging[R]) -> None:
         self.judging = judging
@@ -94,6 +96,8 @@ class Strategy(ABC, Generic[R]):
 
 class _Waiting(Strategy[R]):
     """Strategies that wait for every reply, with a floor on how many must be valid."""
+
+    waits_for_all = True
 
     def __init__(self, judging: Judging[R], min_responses: int = 1) -> None:
         super().__init__(judging)

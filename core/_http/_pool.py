@@ -228,7 +228,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._keepalive_s = keepalive_s
         self._idle: dict[Origin, list[_Connection]] = {}
         self._active: set[_Connection] = set()
-        self._preconnecting: set[asyncio.Task[None]] = set()
+        self._preconnecting: dict[Origin, asyncio.Task[None]] = {}
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -268,15 +268,27 @@ class PoolTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
 
-    async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
+    def _pop_idle(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
         now = time.monotonic()
-        while idle and not fresh:
+        while idle:
             connection = idle.pop()
             if connection.reusable and now - connection.idle_since < self._keepalive_s:
+                return connection
+            connection.close()
+        return None
+
+    async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
+        if not fresh:
+            connection = self._pop_idle(origin)
+            replacement = self._preconnecting.get(origin)
+            if connection is None and replacement is not None:
+                # a replacement is already being opened: waiting for it beats a second connect
+                await asyncio.shield(replacement)
+                connection = self._pop_idle(origin)
+            if connection is not None:
                 self._active.add(connection)
                 return connection, True
-            connection.close()
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         context = None
@@ -307,11 +319,15 @@ class PoolTransport(httpx.AsyncBaseTransport):
         A strategy that decides early (``first``, ``majority``) abandons most calls of every
         comparison; without this the next comparison would pay for all those connects.
         """
-        if self._closed or len(self._idle.get(origin, ())) >= self._max_idle:
+        if (
+            self._closed
+            or origin in self._preconnecting
+            or len(self._idle.get(origin, ())) >= self._max_idle
+        ):
             return
         task = asyncio.get_running_loop().create_task(self._preconnect(origin))
-        self._preconnecting.add(task)
-        task.add_done_callback(self._preconnecting.discard)
+        self._preconnecting[origin] = task
+        task.add_done_callback(lambda _: self._preconnecting.pop(origin, None))
 
     async def _preconnect(self, origin: Origin) -> None:
         try:
@@ -334,9 +350,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
-        for task in tuple(self._preconnecting):
+        replacements = tuple(self._preconnecting.values())
+        for task in replacements:
             task.cancel()
-        await asyncio.gather(*self._preconnecting, return_exceptions=True)
+        await asyncio.gather(*replacements, return_exceptions=True)
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()

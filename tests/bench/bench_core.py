@@ -2,7 +2,7 @@
 
     python tests/bench/bench_core.py [--sizes 10,100,1000] [--runs 30]
 
-The suppliers run in a separate process (aiohttp, one site per supplier on 127.0.0.1),
+The suppliers run in a separate process (tests/bench/bench_suppliers.py, one port each),
 each with a fixed delay drawn once between 5 and 50 ms and the same price, so the ideal
 decision time of each strategy is known: the fastest supplier's delay for ``first``, the
 k-th fastest for ``majority`` (k = quorum), the slowest for ``all`` and ``best``.
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -28,30 +30,8 @@ import httpx
 
 import core
 
-SERVER = r"""
-import asyncio, json, sys
-from aiohttp import web
-delays = json.loads(sys.argv[1]); out = sys.argv[2]
-def handler(delay):
-    async def handle(request):
-        body = await request.json()
-        await asyncio.sleep(delay)
-        q = body["quantity"]
-        return web.json_response({"supplier_id": "bench", "product_id": body["product_id"],
-            "unit_price": 2.5, "total_price": round(2.5 * q, 2), "currency": "EUR",
-            "valid_until": "2030-01-01T00:00:00+00:00", "in_stock": True, "delivery_days": 2})
-    return handle
-async def main():
-    ports = []
-    for delay in delays:
-        app = web.Application(); app.router.add_post("/quote", handler(delay))
-        runner = web.AppRunner(app, access_log=None); await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024); await site.start()
-        ports.append(site._server.sockets[0].getsockname()[1])
-    open(out, "w").write(json.dumps(ports))
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
+PIN = False
+SUPPLIERS = Path(__file__).with_name("bench_suppliers.py")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -59,9 +39,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def start_fleet(delays: list[float]) -> tuple[subprocess.Popen[bytes], list[int]]:
+def start_fleet(delays: list[float], kind: str) -> tuple[subprocess.Popen[bytes], list[int]]:
     out = Path(tempfile.mkdtemp()) / "ports.json"
-    process = subprocess.Popen([sys.executable, "-c", SERVER, json.dumps(delays), str(out)])
+    command = [sys.executable, str(SUPPLIERS), kind, json.dumps(delays), str(out)]
+    cores = sorted(os.sched_getaffinity(0))
+    # on two or more cores, the suppliers get their own core and the client the others
+    pin = (lambda: os.sched_setaffinity(0, cores[-1:])) if PIN and len(cores) > 1 else None
+    process = subprocess.Popen(command, preexec_fn=pin)
     deadline = time.monotonic() + 120
     while not out.exists() or not out.read_text():
         if time.monotonic() > deadline or process.poll() is not None:
@@ -80,11 +64,12 @@ def ideal_ms(strategy: str, delays: list[float]) -> float:
 
 
 async def run_scatterdash(
-    config: core.Config, strategy: str, runs: int, delays: list[float]
+    config: core.Config, strategy: str, runs: int, delays: list[float], gap: float
 ) -> dict[str, float]:
     overheads, cpus, undecided = [], [], 0
     async with core.PriceComparator(config) as comparator:
         for index in range(runs + 3):
+            await asyncio.sleep(gap)
             cpu0 = time.process_time()
             comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
             cpu = (time.process_time() - cpu0) * 1000
@@ -97,7 +82,7 @@ async def run_scatterdash(
 
 
 async def run_baseline(
-    ports: list[int], strategy: str, runs: int, delays: list[float], deadline: float
+    ports: list[int], strategy: str, runs: int, delays: list[float], deadline: float, gap: float
 ) -> dict[str, float]:
     overheads, cpus, undecided = [], [], 0
     limits = httpx.Limits(
@@ -116,6 +101,7 @@ async def run_baseline(
                 return None
 
         for index in range(runs + 3):
+            await asyncio.sleep(gap)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             try:
                 replies = await asyncio.wait_for(asyncio.gather(*(one(p) for p in ports)), deadline)
@@ -148,12 +134,27 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--baseline-strategies", default="first,all")
+    parser.add_argument("--suppliers", choices=("lean", "aiohttp"), default="lean")
+    parser.add_argument(
+        "--gap", type=float, default=0.1, help="idle seconds between comparisons (not measured)"
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="suppliers on one core, client on the rest"
+    )
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before measuring")
     args = parser.parse_args()
+    global PIN
+    PIN = args.pin
+    if args.gc_freeze:
+        gc.freeze()
+    cores = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cores) > 1:
+        os.sched_setaffinity(0, cores[:-1])
     rng = random.Random(7)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         delays = [rng.uniform(0.005, 0.050) for _ in range(size)]
-        process, ports = start_fleet(delays)
+        process, ports = start_fleet(delays, args.suppliers)
         runs = args.runs if size < 1000 else max(5, args.runs // 5)
         deadline = 10.0
         try:
@@ -167,11 +168,13 @@ def main() -> None:
                 }
             )
             for strategy in core.STRATEGIES:
-                result = asyncio.run(run_scatterdash(config, strategy, runs, delays))
+                result = asyncio.run(run_scatterdash(config, strategy, runs, delays, args.gap))
                 rows.append((size, "scatterdash", strategy, result))
                 print(f"  {size:>5} scatterdash {strategy:<8} {fmt(result)}", file=sys.stderr)
             for strategy in args.baseline_strategies.split(","):
-                result = asyncio.run(run_baseline(ports, strategy, runs, delays, deadline))
+                result = asyncio.run(
+                    run_baseline(ports, strategy, runs, delays, deadline, args.gap)
+                )
                 rows.append((size, "httpx+gather", strategy, result))
                 print(f"  {size:>5} baseline    {strategy:<8} {fmt(result)}", file=sys.stderr)
         finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.support.soak import cancellation_storm, soak  # noqa: E402
+from tests.support.soak import cancellation_storm, soak
 
 
 def main() -> None:
