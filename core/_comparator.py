@@ -40,13 +40,15 @@ def _judging(product_id: str) -> Judging[Quote]:
     )
 
 
-def _api_key_headers(supplier: SupplierConfig, environ: Mapping[str, str]) -> dict[str, str]:
+def _api_key_headers(
+    config: Config, index: int, supplier: SupplierConfig, environ: Mapping[str, str]
+) -> dict[str, str]:
     if supplier.api_key_env is None:
         return {}
     key = environ.get(supplier.api_key_env)
     if not key:
         raise ConfigError(
-            f"suppliers.{supplier.name}.api_key_env: environment variable "
+            f"{config.source}: suppliers[{index}].api_key_env: environment variable "
             f"{supplier.api_key_env} is not set"
         )
     header = supplier.api_key_header
@@ -85,12 +87,16 @@ class PriceComparator:
             if not supplier.enabled:
                 self.breakers[supplier.name].disable()
         self.engine = ScatterGather(
-            [self._destination(supplier) for supplier in config.suppliers], self.events
+            [self._destination(index, supplier) for index, supplier in enumerate(config.suppliers)],
+            self.events,
         )
         self._closed = False
 
-    def _destination(self, supplier: SupplierConfig) -> Destination[PriceRequest, Quote]:
-        endpoint = Endpoint(supplier.name, supplier.url, _api_key_headers(supplier, self._environ))
+    def _destination(
+        self, index: int, supplier: SupplierConfig
+    ) -> Destination[PriceRequest, Quote]:
+        headers = _api_key_headers(self.config, index, supplier, self._environ)
+        endpoint = Endpoint(supplier.name, supplier.url, headers)
         if isinstance(self.transport, HttpTransport) and (
             not supplier.verify or supplier.ca_bundle
         ):

@@ -6,6 +6,7 @@ with one line naming the file, the key and the problem.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +25,8 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 StrategyName = Literal["all", "first", "majority", "best"]
 STRATEGIES: tuple[StrategyName, ...] = ("all", "first", "majority", "best")
@@ -85,6 +88,24 @@ class SupplierConfig(_Section):
     @classmethod
     def _int_seconds_are_fine(cls, value: Any) -> Any:
         return float(value) if type(value) is int else value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable_name(cls, value: str | None) -> str | None:
+        # never echo the value: an operator may have pasted the key itself here
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError(
+                "must be the name of an environment variable (letters, digits and _), "
+                "not the key itself"
+            )
+        return value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_bundle(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"no CA bundle file at {value!r}")
+        return value
 
     @field_validator("url")
     @classmethod

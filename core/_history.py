@@ -39,9 +39,9 @@ QUOTE_COLUMNS = (
 )
 
 
-def _entry(comparison: Comparison) -> dict[str, Any]:
+def _entry(comparison: Comparison, recorded_at: float | None = None) -> dict[str, Any]:
     return {
-        "recorded_at": time.time(),
+        "recorded_at": time.time() if recorded_at is None else recorded_at,
         "product_id": comparison.product_id,
         "quantity": comparison.quantity,
         **comparison.to_dict(),
@@ -53,19 +53,30 @@ class ComparisonHistory:
         self.path = Path(path)
         self.max_entries = max_entries
         self._lock = asyncio.Lock()
+        self._lines: int | None = None
 
-    async def record(self, comparison: Comparison) -> None:
-        line = json.dumps(_entry(comparison), separators=(",", ":")) + "\n"
+    async def record(self, comparison: Comparison, *, recorded_at: float | None = None) -> None:
+        entry = _entry(comparison, recorded_at)
+        line = json.dumps(entry, separators=(",", ":")) + "\n"
         async with self._lock:  # appends and trims never interleave
             await asyncio.to_thread(self._append, line)
 
     def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._lines is None:  # counted once; afterwards appends never read the file
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with self.path.open("rb") as file:
+                    self._lines = sum(1 for _ in file)
+            except FileNotFoundError:
+                self._lines = 0
         with self.path.open("a", encoding="utf-8") as file:
             file.write(line)
-        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if len(lines) > self.max_entries * 1.1:  # trim in batches, not on every append
-            self._replace("".join(lines[-self.max_entries :]))
+        self._lines += 1
+        if self._lines > self.max_entries * 1.1:  # trim in batches, not on every append
+            lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = lines[-self.max_entries :]
+            self._replace("".join(kept))
+            self._lines = len(kept)
 
     def _replace(self, text: str) -> None:
         temporary = self.path.with_suffix(".tmp")

@@ -129,3 +129,39 @@ async def test_verify_false_works_but_warns(
             comparison = await comparator.compare("SKU-1", 1)
     assert comparison.suppliers[0].status is core.Status.OK
     assert "TLS verification is OFF for supplier tls" in caplog.text
+
+
+def test_a_key_pasted_into_api_key_env_is_refused_without_being_repeated(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[[suppliers]]\nname = "a"\nurl = "http://127.0.0.1:9/q"\napi_key_env = "{SECRET}"\n'
+    )
+    with pytest.raises(core.ConfigError) as caught:
+        core.load_config(path)
+    assert str(caught.value) == (
+        f"{path}: suppliers[0].api_key_env: must be the name of an environment variable "
+        "(letters, digits and _), not the key itself"
+    )
+    assert SECRET not in str(caught.value)
+
+
+def test_an_unset_key_variable_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[suppliers]]\nname = "a"\nurl = "http://127.0.0.1:9/q"\napi_key_env = "UNSET_KEY_VAR"\n'
+    )
+    with pytest.raises(core.ConfigError) as caught:
+        core.PriceComparator(core.load_config(path), environ={})
+    assert (
+        str(caught.value)
+        == f"{path}: suppliers[0].api_key_env: environment variable UNSET_KEY_VAR is not set"
+    )
+
+
+def test_a_missing_ca_bundle_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[[suppliers]]\nname = "a"\nurl = "https://127.0.0.1:9/q"\nca_bundle = "{tmp_path}/none.pem"\n'
+    )
+    with pytest.raises(core.ConfigError, match=r"suppliers\[0\]\.ca_bundle: no CA bundle file at"):
+        core.load_config(path)

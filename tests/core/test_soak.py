@@ -24,6 +24,6 @@ async def test_short_soak_leaks_nothing_and_keeps_its_deadlines() -> None:
 async def test_cancellation_storm() -> None:
     before = client_tasks()
     cancelled, finished, sockets_left = await cancellation_storm(1000)
-    assert cancelled + finished == 1000 and cancelled > 800
+    assert cancelled == 1000 and finished == 0
     assert sockets_left == 0
     assert client_tasks() == before

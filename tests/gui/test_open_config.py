@@ -167,7 +167,7 @@ def test_launching_with_an_unset_api_key_variable_is_one_line_and_exit_2(
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(f"scatterdash: {path}: suppliers.")
+    assert done.stderr.startswith(f"scatterdash: {path}: suppliers[0].api_key_env: ")
     assert "SCATTERDASH_TEST_UNSET_KEY is not set" in done.stderr
 
 

@@ -161,10 +161,13 @@ async def cancellation_storm(count: int = 1000, seed: int = 2) -> tuple[int, int
                 )
                 for _ in range(count)
             ]
-            for index, task in enumerate(tasks):
-                if index % 3:
-                    await asyncio.sleep(0)  # let some get as far as their sockets
-                task.cancel()
+            # in three waves: before they start, once they have started, and once their
+            # calls are on the wire (a fixed number of loop turns, whatever the load)
+            for wave in range(3):
+                for task in tasks[wave::3]:
+                    task.cancel()
+                for _ in range(wave + 1):
+                    await asyncio.sleep(0)
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         left = sockets_to(ports)
     cancelled = sum(isinstance(o, asyncio.CancelledError) for o in outcomes)
