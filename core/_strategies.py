@@ -74,13 +74,24 @@ class Strategy(ABC, Generic[R]):
     def __init__(self, judging: Judging[R]) -> None:
         self.judging = judging
         self.queried = 0
+        self.seen = 0
 
     def begin(self, queried: int) -> None:
         """Called once, with the number of destinations actually called."""
         self.queried = queried
 
+    @property
+    def remaining(self) -> int:
+        """Results still to come."""
+        return self.queried - self.seen
+
     def offer(self, result: SupplierResult[R]) -> bool:
-        """Take one result as it arrives; True once the strategy has decided."""
+        """Take one result as it arrives; True once the outcome is settled (a winner, or
+        no way left to get one), so the engine can stop waiting."""
+        self.seen += 1
+        return self._take(result)
+
+    def _take(self, result: SupplierResult[R]) -> bool:
         return False
 
     @abstractmethod
@@ -102,6 +113,13 @@ class _Waiting(Strategy[R]):
     def __init__(self, judging: Judging[R], min_responses: int = 1) -> None:
         super().__init__(judging)
         self.min_responses = min_responses
+        self.valid = 0
+
+    def _take(self, result: SupplierResult[R]) -> bool:
+        if result.ok and result.reply is not None:
+            self.valid += 1
+        # waiting longer cannot bring enough valid replies any more
+        return self.valid + self.remaining < self.min_responses
 
     def _too_few(self, valid: list[SupplierResult[R]]) -> ComparisonError | None:
         if len(valid) < self.min_responses:
@@ -149,7 +167,7 @@ class FirstStrategy(Strategy[R]):
         super().__init__(judging)
         self.winner: SupplierResult[R] | None = None
 
-    def offer(self, result: SupplierResult[R]) -> bool:
+    def _take(self, result: SupplierResult[R]) -> bool:
         usable = result.ok and result.reply is not None and self.judging.usable(result.reply)
         if self.winner is None and usable:
             self.winner = result
@@ -181,17 +199,18 @@ class MajorityStrategy(Strategy[R]):
         super().begin(queried)
         self.quorum = self.requested_quorum or queried // 2 + 1
 
-    def offer(self, result: SupplierResult[R]) -> bool:
+    def _take(self, result: SupplierResult[R]) -> bool:
         if self.winner is not None:
             return True
-        if not (result.ok and result.reply is not None and self.judging.usable(result.reply)):
-            return False
-        key = self.judging.agreement(result.reply)
-        self._votes[key] += 1
-        self._earliest.setdefault(key, result)
-        if self._votes[key] >= self.quorum:
-            self.winner = self._earliest[key]
-        return self.winner is not None
+        if result.ok and result.reply is not None and self.judging.usable(result.reply):
+            key = self.judging.agreement(result.reply)
+            self._votes[key] += 1
+            self._earliest.setdefault(key, result)
+            if self._votes[key] >= self.quorum:
+                self.winner = self._earliest[key]
+                return True
+        # even if every reply still to come agreed with the largest group, too few
+        return self.best_agreement + self.remaining < self.quorum
 
     @property
     def best_agreement(self) -> int:

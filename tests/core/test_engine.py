@@ -140,3 +140,26 @@ def _result(name: str) -> SupplierResult[str]:
 @pytest.mark.parametrize("status", list(Status))
 def test_status_values_are_the_contract(status: Status) -> None:
     assert status.value in {"ok", "error", "timeout", "invalid", "circuit_open", "cancelled"}
+
+
+async def test_majority_gives_up_as_soon_as_the_quorum_is_out_of_reach() -> None:
+    sg = engine({"a": after(0, "p"), "b": after(0.01, "q"), "c": after(10, "p")}, timeout=20)
+    outcome = await sg.scatter("req", MajorityStrategy(JUDGING, quorum=3), timeout=20)
+    assert str(outcome.decision.error) == "quorum not reached: required 3, best agreement 1"
+    assert outcome.results[2].status is Status.CANCELLED
+    assert outcome.elapsed_ms < 5000
+
+
+async def test_best_stops_waiting_once_min_responses_cannot_be_met() -> None:
+    sg = engine(
+        {
+            "a": failing(core.TransportError("down")),
+            "b": failing(core.TransportError("down")),
+            "c": after(10, "p"),
+        },
+        timeout=20,
+    )
+    outcome = await sg.scatter("req", core.BestStrategy(JUDGING, min_responses=2), timeout=20)
+    assert str(outcome.decision.error) == "no valid responses received"
+    assert outcome.results[2].status is Status.CANCELLED
+    assert outcome.elapsed_ms < 5000
