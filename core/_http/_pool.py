@@ -39,7 +39,6 @@ class _Connection(asyncio.Protocol):
         self.origin = origin
         self.transport: asyncio.Transport | None = None
         self.idle_since = 0.0
-        self.uses = 0
         self._parser = httptools.HttpResponseParser(self)
         self._headers: list[tuple[bytes, bytes]] = []
         self._reason = b""
@@ -50,6 +49,7 @@ class _Connection(asyncio.Protocol):
         # no response outstanding: a new connection is as reusable as a drained one
         self._complete = True
         self._keep_alive = True
+        self._until_eof = False
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
@@ -73,6 +73,10 @@ class _Connection(asyncio.Protocol):
         return None  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if not self._complete and self._until_eof and exc is None:
+            # no length, not chunked: the body was everything until the server closed
+            self._complete = True
+            self._wake()
         if not self._complete:
             if exc is None:
                 error: Exception = httpx.RemoteProtocolError("server disconnected")
@@ -98,6 +102,11 @@ class _Connection(asyncio.Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        framed = any(
+            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
+        )
+        self._until_eof = not framed and status >= 200 and status not in (204, 304)
         if self._head is not None and not self._head.done():
             self._head.set_result((self._parser.get_status_code(), self._headers, self._reason))
 
@@ -129,11 +138,13 @@ class _Connection(asyncio.Protocol):
         self, head: bytes, body: bytes
     ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
         assert self.transport is not None
-        self.uses += 1
+        if self._paused:  # the last response's body was left unread
+            self._paused = False
+            self.transport.resume_reading()
         self._parser = httptools.HttpResponseParser(self)
         self._headers, self._reason = [], b""
         self._chunks.clear()
-        self._buffered, self._complete, self._keep_alive = 0, False, False
+        self._buffered, self._complete, self._keep_alive, self._until_eof = 0, False, False, False
         self._error, self._received_any = None, False
         self._head = asyncio.get_running_loop().create_future()
         self.transport.write(head + body)

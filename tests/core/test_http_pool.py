@@ -1,0 +1,96 @@
+"""The HTTP/1.1 connection pool against hand-made responses on real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+import core
+from core._http._pool import HIGH_WATER, _Connection
+
+QUOTE = json.dumps(
+    {
+        "supplier_id": "x",
+        "product_id": "SKU-1",
+        "unit_price": 2.0,
+        "total_price": 2.0,
+        "currency": "EUR",
+        "valid_until": "2026-12-31T00:00:00",
+        "in_stock": True,
+        "delivery_days": 1,
+    }
+).encode()
+
+
+async def serve(reply: Callable[[asyncio.StreamWriter], bytes], close: bool) -> AsyncIterator[str]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read(1024)  # the small request body
+        writer.write(reply(writer))
+        await writer.drain()
+        if close:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/quote"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+    ],
+)
+async def test_a_body_that_ends_when_the_server_closes_is_a_whole_reply(head: bytes) -> None:
+    async for url in serve(lambda _: head + QUOTE, close=True):
+        config = core.parse_config({"suppliers": [{"name": "old", "url": url}]})
+        async with core.PriceComparator(config) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    assert comparison.suppliers[0].status is core.Status.OK, comparison.suppliers[0].error
+
+
+async def test_a_truncated_framed_body_is_still_an_error() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n"
+    async for url in serve(lambda _: head + QUOTE, close=True):
+        config = core.parse_config({"suppliers": [{"name": "cut", "url": url}]})
+        async with core.PriceComparator(config) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    assert comparison.suppliers[0].status is core.Status.ERROR
+
+
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = True
+        self.written = b""
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def test_a_connection_paused_on_an_unread_body_reads_again_when_reused() -> None:
+    connection = _Connection(("http", "127.0.0.1", 1))
+    transport = FakeTransport()
+    connection.connection_made(transport)
+    connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
+    body = b" " * (HIGH_WATER + 1024)
+    connection.data_received(b"HTTP/1.1 500 Oops\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert not transport.reading and connection.reusable  # all of it arrived, none read
+    head = connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
+    assert transport.reading
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    assert (await head)[0] == 200
