@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -21,6 +22,8 @@ from core._strategies import Judging, make_strategy
 from core._transport import Endpoint, Transport
 
 __all__ = ["PriceComparator"]
+
+log = logging.getLogger("scatterdash.comparator")
 
 MAX_PRODUCT_ID = 200
 
@@ -50,6 +53,11 @@ def _api_key_headers(
         raise ConfigError(
             f"{config.source}: suppliers[{index}].api_key_env: environment variable "
             f"{supplier.api_key_env} is not set"
+        )
+    if not (key.isascii() and key.isprintable()):
+        raise ConfigError(
+            f"{config.source}: suppliers[{index}].api_key_env: environment variable "
+            f"{supplier.api_key_env} holds characters an HTTP header cannot carry"
         )
     header = supplier.api_key_header
     return {header: f"Bearer {key}" if header.lower() == "authorization" else key}
@@ -96,13 +104,15 @@ class PriceComparator:
         self, index: int, supplier: SupplierConfig
     ) -> Destination[PriceRequest, Quote]:
         headers = _api_key_headers(self.config, index, supplier, self._environ)
-        endpoint = Endpoint(supplier.name, supplier.url, headers)
-        if isinstance(self.transport, HttpTransport) and (
-            not supplier.verify or supplier.ca_bundle
-        ):
-            self.transport.set_tls(
-                supplier.name, verify=supplier.verify, ca_bundle=supplier.ca_bundle
-            )
+        endpoint = Endpoint(
+            supplier.name,
+            supplier.url,
+            headers,
+            verify=supplier.verify,
+            ca_bundle=supplier.ca_bundle,
+        )
+        if not supplier.verify:
+            log.warning("TLS verification is OFF for supplier %s", supplier.name)
         transport, codec = self.transport, self.codec
         max_bytes = self.config.defaults.max_reply_bytes
 

@@ -100,8 +100,10 @@ class HealthTracker:
             if supplier is None or result.status is Status.CIRCUIT_OPEN:
                 return
             supplier.in_flight = max(0, supplier.in_flight - 1)
-            if result.status is Status.CANCELLED:
-                return
+            if result.status is Status.CANCELLED or (
+                result.status is Status.TIMEOUT and not result.own_timeout
+            ):
+                return  # says nothing about the supplier: its breaker ignores it too
             supplier.last_status = result.status
             supplier.last_error = result.error
             if result.latency_ms is not None:

@@ -15,15 +15,23 @@ from typing import Protocol
 __all__ = ["Endpoint", "Transport"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Endpoint:
-    """Where and how to reach one destination."""
+    """Where and how to reach one destination.
+
+    Compared and hashed by identity: transports key what they derive from an endpoint
+    (parsed URL, headers, TLS pool) on the endpoint itself, never on its name.
+    """
 
     name: str
     address: str
     """a URL for HTTP; a queue, subject or topic for brokers"""
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     """extra headers to send (may hold a secret: never logged or shown)"""
+    verify: bool = True
+    """verify the peer's TLS certificate"""
+    ca_bundle: str | None = None
+    """CA certificates to verify it with, instead of the system's"""
 
 
 class Transport(Protocol):

@@ -81,52 +81,40 @@ class HttpTransport:
         self._max_idle = max_idle_per_origin
         self._keepalive_s = keepalive_s
         self._pools: dict[TlsPolicy, PoolTransport] = {}
-        self._policies: dict[str, TlsPolicy] = {}
-        self._urls: dict[str, httpx.URL] = {}
-        self._headers: dict[str, list[tuple[str, str]]] = {}
-
-    def set_tls(
-        self, endpoint_name: str, *, verify: bool = True, ca_bundle: str | None = None
-    ) -> None:
-        """Use a non-default TLS policy (no verification, or a private CA) for one endpoint."""
-        if not verify:
-            log.warning("TLS verification is OFF for supplier %s", endpoint_name)
-        self._policies[endpoint_name] = (verify, ca_bundle)
+        self._prepared: dict[Endpoint, tuple[httpx.URL, list[tuple[str, str]], PoolTransport]] = {}
 
     def _pool(self, policy: TlsPolicy) -> PoolTransport:
         pool = self._pools.get(policy)
         if pool is None:
-            # one SSL context per policy, built once: a default one costs ~20 ms
             pool = self._pools[policy] = PoolTransport(
-                ssl_context=_ssl_context(policy),
+                # built on the first https connection only: a default context costs ~20 ms
+                ssl_context=lambda: _ssl_context(policy),
                 max_idle_per_origin=self._max_idle,
                 keepalive_s=self._keepalive_s,
             )
         return pool
 
-    def _url(self, address: str) -> httpx.URL:
-        url = self._urls.get(address)
-        if url is None:
-            url = self._urls[address] = httpx.URL(address)
-        return url
-
-    def _base_headers(self, endpoint: Endpoint) -> list[tuple[str, str]]:
-        headers = self._headers.get(endpoint.name)
-        if headers is None:
-            headers = self._headers[endpoint.name] = [
+    def _prepare(
+        self, endpoint: Endpoint
+    ) -> tuple[httpx.URL, list[tuple[str, str]], PoolTransport]:
+        prepared = self._prepared.get(endpoint)
+        if prepared is None:
+            headers = [
                 ("Content-Type", "application/json"),
                 ("Accept", "application/json"),
                 ("Accept-Encoding", "gzip, deflate"),
                 *endpoint.headers.items(),
             ]
-        return headers
+            pool = self._pool((endpoint.verify, endpoint.ca_bundle))
+            prepared = self._prepared[endpoint] = (httpx.URL(endpoint.address), headers, pool)
+        return prepared
 
     async def request(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
     ) -> bytes:
-        headers = [*self._base_headers(endpoint), ("X-Correlation-ID", correlation_id)]
-        request = httpx.Request("POST", self._url(endpoint.address), content=body, headers=headers)
-        pool = self._pool(self._policies.get(endpoint.name, (True, None)))
+        url, base_headers, pool = self._prepare(endpoint)
+        headers = [*base_headers, ("X-Correlation-ID", correlation_id)]
+        request = httpx.Request("POST", url, content=body, headers=headers)
         try:
             response = await pool.handle_async_request(request)
         except httpx.TransportError as exc:
@@ -165,5 +153,6 @@ class HttpTransport:
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
+        self._prepared.clear()
         for pool in pools:
             await pool.aclose()

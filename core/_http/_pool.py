@@ -18,7 +18,7 @@ import collections
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httptools
 import httpx
@@ -230,11 +230,12 @@ class PoolTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        ssl_context: ssl.SSLContext | None = None,
+        ssl_context: Callable[[], ssl.SSLContext] | None = None,
         max_idle_per_origin: int = 8,
         keepalive_s: float = 30.0,
     ) -> None:
-        self._ssl_context = ssl_context
+        self._ssl_factory = ssl_context
+        self._ssl_context: ssl.SSLContext | None = None
         self._max_idle = max_idle_per_origin
         self._keepalive_s = keepalive_s
         self._idle: dict[Origin, list[_Connection]] = {}
@@ -304,7 +305,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
         loop = asyncio.get_running_loop()
         context = None
         if scheme == "https":
-            context = self._ssl_context or ssl.create_default_context()
+            if self._ssl_context is None:
+                factory = self._ssl_factory or ssl.create_default_context
+                self._ssl_context = factory()
+            context = self._ssl_context
         try:
             _, connection = await loop.create_connection(
                 lambda: _Connection(origin),

@@ -230,3 +230,18 @@ async def test_closing_the_comparator_releases_every_socket() -> None:
             await comparator.compare("SKU-1", 1, strategy="all")
             assert sockets_to(ports) == 10  # and reused
         assert sockets_to(ports) == 0
+
+
+async def test_a_shared_transport_keeps_each_comparators_keys_and_tls_apart() -> None:
+    async with ScriptedFleet({"acme": healthy()}) as fleet:
+        url = fleet.suppliers["acme"].url
+        transport = core.HttpTransport()
+        keyed = core.parse_config({"suppliers": [{"name": "acme", "url": url, "api_key_env": "K"}]})
+        plain = core.parse_config({"suppliers": [{"name": "acme", "url": url}]})
+        first = core.PriceComparator(keyed, transport=transport, environ={"K": "key-one"})
+        second = core.PriceComparator(plain, transport=transport, environ={})
+        await first.compare("SKU-1", 1)
+        await second.compare("SKU-1", 1)
+        await transport.aclose()
+    seen = [h.get("Authorization") for h in fleet.suppliers["acme"].headers_seen]
+    assert seen == ["Bearer key-one", None]

@@ -165,3 +165,15 @@ def test_a_missing_ca_bundle_is_a_config_error(tmp_path: Path) -> None:
     )
     with pytest.raises(core.ConfigError, match=r"suppliers\[0\]\.ca_bundle: no CA bundle file at"):
         core.load_config(path)
+
+
+def test_a_key_a_header_cannot_carry_is_refused_without_being_shown() -> None:
+    config = core.parse_config(
+        {"suppliers": [{"name": "a", "url": "http://127.0.0.1:9/quote", "api_key_env": "K"}]}
+    )
+    with pytest.raises(core.ConfigError) as caught:
+        core.PriceComparator(config, environ={"K": "sk-caf\u00e9\n"})
+    assert "environment variable K holds characters an HTTP header cannot carry" in str(
+        caught.value
+    )
+    assert "caf" not in str(caught.value)
