@@ -65,6 +65,7 @@ class CircuitBreaker:
         self._opened_at = 0.0
         self._trials_left = 0
         self._trial_successes = 0
+        self._generation = 0
 
     # -- state ---------------------------------------------------------------------------
 
@@ -84,6 +85,11 @@ class CircuitBreaker:
         return max(0.0, self._opened_at + self.settings.open_seconds - self._clock())
 
     @property
+    def generation(self) -> int:
+        """Changes with every transition: a call records the generation it started in."""
+        return self._generation
+
+    @property
     def window(self) -> tuple[int, int]:
         """(calls, failures) in the rolling window."""
         return len(self._window), sum(self._window)
@@ -100,8 +106,15 @@ class CircuitBreaker:
             return True
         return False
 
-    def record(self, outcome: Outcome) -> None:
-        """Report how an acquired call ended."""
+    def record(self, outcome: Outcome, *, generation: int | None = None) -> None:
+        """Report how an acquired call ended.
+
+        With the ``generation`` the call was acquired in, a call that outlived a transition
+        (started closed, ended after open → half-open, say) is not counted: it neither
+        used a trial permit nor says anything about the state the breaker is in now.
+        """
+        if generation is not None and generation != self._generation:
+            return
         state = self._state
         if state is BreakerState.HALF_OPEN:
             self._record_trial(outcome)
@@ -168,6 +181,7 @@ class CircuitBreaker:
     def _to(self, new: BreakerState, reason: str) -> None:
         old = self._state
         self._state = new
+        self._generation += 1
         if new in (BreakerState.CLOSED, BreakerState.FORCED_CLOSED, BreakerState.DISABLED):
             self._window.clear()
             self._consecutive_failures = 0

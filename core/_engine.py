@@ -99,6 +99,8 @@ class _Scatter(Generic[ReqT, RepT]):
         self.correlation_id = correlation_id
         self.results: list[SupplierResult[RepT] | None] = [None] * len(destinations)
         self.sent_at: list[float] = [0.0] * len(destinations)
+        #: the breaker generation each call was acquired in (None: never called)
+        self.generations: list[int | None] = [None] * len(destinations)
         self.pending = 0
         self.decided = False
         self.done = asyncio.Event()
@@ -114,7 +116,9 @@ class _Scatter(Generic[ReqT, RepT]):
                 if previous == math.inf
                 else 0.8 * previous + 0.2 * result.latency_ms
             )
-        self.destinations[index].breaker.record(_outcome_for_breaker(result))
+        self.destinations[index].breaker.record(
+            _outcome_for_breaker(result), generation=self.generations[index]
+        )
         self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
         self.pending -= 1
         if not self.decided and self.strategy.offer(result):
@@ -192,6 +196,7 @@ class ScatterGather(Generic[ReqT, RepT]):
         callable_indexes = []
         for index, destination in enumerate(self.destinations):
             if destination.breaker.try_acquire():
+                scatter.generations[index] = destination.breaker.generation
                 callable_indexes.append(index)
             else:
                 result: SupplierResult[RepT] = SupplierResult(

@@ -163,3 +163,17 @@ def test_numbers_come_from_the_settings(clock: Clock) -> None:
     clock.now += 1.0
     run(breaker, S)
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_a_call_that_outlived_a_transition_is_not_counted(
+    breaker: CircuitBreaker, clock: Clock
+) -> None:
+    assert breaker.try_acquire()
+    slow_call = breaker.generation
+    run(breaker, F, F, F, F, F)  # other calls trip it meanwhile
+    clock.now += 30
+    assert breaker.state is BreakerState.HALF_OPEN
+    breaker.record(S, generation=slow_call)  # it used no trial permit: it must not close it
+    breaker.record(IGN, generation=slow_call)  # nor hand out an extra trial
+    assert [breaker.try_acquire() for _ in range(4)] == [True, True, True, False]
+    assert breaker.state is BreakerState.HALF_OPEN
