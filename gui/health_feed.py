@@ -5,6 +5,10 @@ suppliers answering every comparison, re-reading every row at once would hold th
 thread for 10–20 ms. The feed re-reads only rows marked dirty by engine events, plus open
 and half-open breakers (their countdown moves with time), and stops each tick after
 ``budget_s``; what is left waits for the next tick (oldest first).
+
+Reading a row can emit a ``BreakerTransition`` (an open breaker turns half-open when its
+state is read): the window only marks the row then and schedules a tick, and a tick that
+is re-entered all the same stays correct.
 """
 
 from __future__ import annotations
@@ -47,8 +51,13 @@ class HealthFeed:
         ends = time.perf_counter() + self.budget_s
         tracker = self.session.health
         updates = {}
+        # a snapshot, and only names still dirty: reading a row can turn its breaker
+        # open → half-open, whose BreakerTransition event runs synchronously and may
+        # mark rows or re-enter tick(), which then re-reads (and unmarks) some of them
         for name in list(self._dirty):
-            del self._dirty[name]
+            if name not in self._dirty:
+                continue
+            self._dirty.pop(name, None)
             updates[self._rows[name]] = tracker.health(name)
             if time.perf_counter() >= ends:
                 break

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
         self._progress_pending = False
+        self._health_pending = False
         self._cancel_reason = "cancelled by the operator"
         self._replacing = False
         """another config's session is being swapped in: no new comparison meanwhile"""
@@ -368,7 +369,9 @@ class MainWindow(QMainWindow):
     def _on_transition(self, event: BreakerTransition) -> None:
         self.event_log.add_transition(event)
         self.health_feed.mark(event.supplier)
-        self.refresh_health()
+        # not refresh_health() here: this event may come from inside one (an open breaker
+        # turns half-open when the feed reads its state), and a tick must not re-enter
+        self._schedule_health()
 
     def _on_started(self, event: ComparisonStarted) -> None:
         self.run = LiveRun(event, self.session.supplier_names)
@@ -554,6 +557,22 @@ class MainWindow(QMainWindow):
         self.session.apply(name, BreakerAction(action))
         self.health_feed.mark(name)
         self.refresh_health()
+
+    @property
+    def health_refresh_pending(self) -> bool:
+        """A refresh is scheduled for the next event-loop turn (after a breaker transition)."""
+        return self._health_pending
+
+    def _schedule_health(self) -> None:
+        """Refresh the health once, on the next event-loop turn, however many events came."""
+        if not self._health_pending:
+            self._health_pending = True
+            QTimer.singleShot(0, self, self._scheduled_health)
+
+    def _scheduled_health(self) -> None:
+        self._health_pending = False
+        if not self._closing:
+            self.refresh_health()
 
     def refresh_health(self, full: bool = False) -> None:
         """Re-read the rows that changed (and every open breaker, for its countdown)."""
