@@ -172,21 +172,20 @@ def format_table(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scatterdash", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_compare_parser(subparsers)
-    try:
+    if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
         from core.fleet.cli import add_fleet_parser
-    except ImportError:  # the fleet package is optional for the headless engine
-        pass
-    else:
+
         add_fleet_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_fleet=argv[:1] != ["compare"])
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:

@@ -9,9 +9,14 @@ For every scatter each destination ends with exactly one :class:`SupplierResult`
 - ``cancelled``: the strategy decided first, or the scatter itself was cancelled.
 
 The first word wins: once a destination has a result, anything later from it (a reply
-racing its cancel, say) is dropped. Calls still in flight when the strategy decides or
-the deadline passes are cancelled and awaited, so their connections are released before
-``scatter`` returns.
+racing its cancel, say) is dropped. Calls still in flight when the strategy settles or
+the deadline passes are cancelled at once; they unwind and close their connections in
+the next loop iterations, after ``scatter`` has returned the outcome (``drain()`` waits
+for that; closing the comparator does). When ``scatter`` itself is cancelled, it waits
+for its calls to unwind before it re-raises.
+
+Calls leave in the order the decision most likely needs them: slowest-expected first
+when the strategy waits for every reply, quickest first when it can decide early.
 """
 
 from __future__ import annotations
