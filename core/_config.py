@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core._errors import ConfigError
+from core._validation import Number, describe
 
 __all__ = [
     "BreakerSettings",
@@ -37,9 +38,9 @@ class _Section(BaseModel):
 
 
 class Defaults(_Section):
-    timeout: float = Field(default=5.0, gt=0, le=3600)
+    timeout: Number = Field(default=5.0, gt=0, le=3600)
     """seconds for a whole comparison"""
-    supplier_timeout: float = Field(default=2.0, gt=0, le=3600)
+    supplier_timeout: Number = Field(default=2.0, gt=0, le=3600)
     """seconds for one supplier call: connect, headers and body together"""
     strategy: StrategyName = "best"
     min_responses: int = Field(default=1, ge=0)
@@ -48,11 +49,6 @@ class Defaults(_Section):
     max_reply_bytes: int = Field(default=1024 * 1024, ge=256)
     """cap on a reply body, counted after content decoding"""
 
-    @field_validator("timeout", "supplier_timeout", mode="before")
-    @classmethod
-    def _int_seconds_are_fine(cls, value: Any) -> Any:
-        return float(value) if type(value) is int else value
-
 
 class BreakerSettings(_Section):
     """Resilience4j-like circuit-breaker settings, shared by every supplier."""
@@ -60,21 +56,16 @@ class BreakerSettings(_Section):
     consecutive_failures: int = Field(default=5, ge=1)
     window_size: int = Field(default=20, ge=1)
     minimum_calls: int = Field(default=10, ge=1)
-    failure_rate: float = Field(default=0.5, gt=0, le=1)
-    open_seconds: float = Field(default=30.0, gt=0)
+    failure_rate: Number = Field(default=0.5, gt=0, le=1)
+    open_seconds: Number = Field(default=30.0, gt=0)
     half_open_calls: int = Field(default=3, ge=1)
-
-    @field_validator("failure_rate", "open_seconds", mode="before")
-    @classmethod
-    def _ints_are_fine(cls, value: Any) -> Any:
-        return float(value) if type(value) is int else value
 
 
 class SupplierConfig(_Section):
     name: str = Field(min_length=1, max_length=100)
     url: str
     transport: Literal["http"] = "http"
-    timeout: float | None = Field(default=None, gt=0, le=3600)
+    timeout: Number | None = Field(default=None, gt=0, le=3600)
     enabled: bool = True
     api_key_env: str | None = None
     """name of the environment variable holding this supplier's API key (never the key)"""
@@ -83,11 +74,6 @@ class SupplierConfig(_Section):
     ca_bundle: str | None = None
     sim: dict[str, Any] | None = None
     """simulation profile for the demo fleet; the engine ignores it"""
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _int_seconds_are_fine(cls, value: Any) -> Any:
-        return float(value) if type(value) is int else value
 
     @field_validator("api_key_env")
     @classmethod
@@ -145,45 +131,12 @@ class Config(_Section):
         raise KeyError(name)
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _describe(error: ValidationError) -> str:
-    errors = error.errors()
-    locs = [e["loc"] for e in errors]
-    # a container's complaint that merely follows from its items' (an empty tuple after a
-    # bad item) would only add noise
-    errors = [
-        e
-        for e in errors
-        if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == e["loc"] for o in locs)
-    ]
-    first = errors[0]
-    where = _location(first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    more = len(errors) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    if not where:
-        return f"{message}{suffix}"
-    if message.startswith(where):  # model-level checks already name their key
-        return f"{message}{suffix}"
-    return f"{where}: {message}{suffix}"
-
-
 def parse_config(data: dict[str, Any], source: str = "<memory>") -> Config:
     """Validate an already-parsed TOML document."""
     try:
         return Config.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_describe(exc)}") from None
+        raise ConfigError(f"{source}: {describe(exc)}") from None
 
 
 def load_config(path: str | Path) -> Config:

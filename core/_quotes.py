@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from core._errors import InvalidReplyError
+from core._validation import describe
 
 __all__ = ["MAX_PLAUSIBLE_PRICE", "PriceRequest", "Quote", "QuoteCodec"]
 
@@ -50,12 +51,9 @@ class Quote(BaseModel):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "reply"
-    more = error.error_count() - 1
-    suffix = f" (and {more} more)" if more else ""
     if first["type"] == "json_invalid":
         return f"malformed JSON: {first['msg']}"
-    return f"{where}: {first['msg']}{suffix}"
+    return describe(error, root="reply")
 
 
 def _total_tolerance(quantity: int) -> float:

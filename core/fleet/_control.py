@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from core._validation import describe
+
 if TYPE_CHECKING:
     from core.fleet._fleet import Fleet
 
@@ -102,7 +104,7 @@ def control_app(fleet: Fleet) -> web.Application:
         except TypeError as exc:
             return _problem(400, str(exc))
         except ValidationError as exc:
-            return _problem(400, _first_error(exc))
+            return _problem(400, describe(exc))
         except OSError as exc:
             return _problem(409, f"cannot listen again: {exc.strerror or exc}")
         return None
@@ -151,9 +153,3 @@ def control_app(fleet: Fleet) -> web.Application:
     app.router.add_get("/stats", stats)
     app.router.add_delete("/stats", reset_stats)
     return app
-
-
-def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"

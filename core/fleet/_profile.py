@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from core._config import Config, SupplierConfig
 from core._errors import ConfigError
+from core._validation import describe
 from core.fleet._faults import FaultSettings
 
 __all__ = [
@@ -118,21 +119,12 @@ def _loopback_port(url: str, where: str) -> int:
     return parts.port or 80
 
 
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{where}: {message}" if where else message
-
-
 def _profile(supplier: SupplierConfig, index: int, source: str) -> SupplierProfile:
     where = f"{source}: suppliers[{index}]"
     try:
         sim = SimProfile.model_validate(supplier.sim or {})
     except ValidationError as exc:
-        raise ConfigError(f"{where}.sim.{_describe(exc)}") from None
+        raise ConfigError(f"{where}.sim.{describe(exc)}") from None
     port = _loopback_port(supplier.url, where)
     return SupplierProfile(supplier.name, sim, port, supplier.timeout)
 

@@ -110,7 +110,7 @@ async def test_error_rate_is_a_probability_per_request(
     ("fault", "reason"),
     [
         ("malformed_json", "malformed JSON"),
-        ("wrong_schema", "Field required"),
+        ("wrong_schema", "required key is missing"),
         ("absurd_price", "not a plausible price"),
     ],
 )
