@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
@@ -99,6 +100,7 @@ class PriceComparator:
             self.events,
         )
         self._closed = False
+        self._running: set[asyncio.Task[object]] = set()
 
     def _destination(
         self, index: int, supplier: SupplierConfig
@@ -140,6 +142,11 @@ class PriceComparator:
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            # comparisons still running end as cancelled, not as calls cut by closing sockets
+            running = [task for task in self._running if task is not asyncio.current_task()]
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
             await self.engine.drain()
             if self._own_transport:
                 await self.transport.aclose()
@@ -187,7 +194,15 @@ class PriceComparator:
                 )
             )
 
-        outcome = await self.engine.scatter(request, chosen, timeout=timeout, on_started=started)
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            outcome = await self.engine.scatter(
+                request, chosen, timeout=timeout, on_started=started
+            )
+        finally:
+            self._running.discard(task)
         comparison = _comparison(request, strategy, outcome)
         self.events.emit(
             ComparisonFinished(comparison.correlation_id, comparison, time.perf_counter())

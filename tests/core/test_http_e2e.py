@@ -245,3 +245,19 @@ async def test_a_shared_transport_keeps_each_comparators_keys_and_tls_apart() ->
         await transport.aclose()
     seen = [h.get("Authorization") for h in fleet.suppliers["acme"].headers_seen]
     assert seen == ["Bearer key-one", None]
+
+
+async def test_closing_the_comparator_mid_comparison_cancels_it_cleanly() -> None:
+    entered = asyncio.Event()
+    async with ScriptedFleet({"slow": hang(entered), "quick": healthy()}) as fleet:
+        comparator = core.PriceComparator(fleet.config(supplier_timeout=30.0))
+        seen: list[core.Event] = []
+        comparator.events.subscribe(seen.append)
+        task = asyncio.create_task(comparator.compare("SKU-1", 1, strategy="all", timeout=30.0))
+        await entered.wait()
+        await comparator.aclose()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    slow = [e.result for e in seen if isinstance(e, core.CallResult) and e.result.name == "slow"]
+    assert [r.status for r in slow] == [Status.CANCELLED]
+    assert comparator.breakers["slow"].window == (0, 0)  # not blamed on the supplier
