@@ -9,11 +9,11 @@ import argparse
 import asyncio
 import json
 import logging
-import math
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from core._cli_types import product_id, seconds, whole_number
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
@@ -22,42 +22,6 @@ from core._errors import ConfigError
 __all__ = ["add_compare_parser", "configure_logging", "main", "run_compare"]
 
 EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def _product(text: str) -> str:
-    if not text.strip() or len(text) > 200:
-        raise argparse.ArgumentTypeError("must be 1 to 200 characters")
-    return text
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
@@ -75,12 +39,12 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     source.add_argument(
         "--demo", action="store_true", help="compare against the embedded demo fleet"
     )
-    parser.add_argument("--product", required=True, type=_product, metavar="SKU")
-    parser.add_argument("--quantity", required=True, type=_positive_int, metavar="N")
+    parser.add_argument("--product", required=True, type=product_id, metavar="SKU")
+    parser.add_argument("--quantity", required=True, type=whole_number(1), metavar="N")
     parser.add_argument("--strategy", choices=STRATEGIES)
-    parser.add_argument("--quorum", type=_positive_int, metavar="K")
-    parser.add_argument("--min-responses", type=_non_negative_int, metavar="M")
-    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS")
+    parser.add_argument("--quorum", type=whole_number(1), metavar="K")
+    parser.add_argument("--min-responses", type=whole_number(0), metavar="M")
+    parser.add_argument("--timeout", type=seconds, metavar="SECONDS")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_verbose(parser)
     parser.set_defaults(handler=run_compare)

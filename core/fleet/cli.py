@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core._cli import add_verbose
+from core._cli_types import number_between, whole_number
 from core._resources import resource
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
@@ -29,36 +30,6 @@ __all__ = ["add_fleet_parser", "run_fleet", "write_config"]
 
 EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
 MAX_SUPPLIERS = 5000
-
-
-def _supplier_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MAX_SUPPLIERS:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_SUPPLIERS}, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be 0 to 65535, got {value}")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"must be 0 to 1000, got {text}")
-    return value
 
 
 def add_fleet_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,7 +48,7 @@ def add_fleet_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     source.add_argument(
         "--suppliers",
-        type=_supplier_count,
+        type=whole_number(1, MAX_SUPPLIERS),
         metavar="N",
         help="run N generated suppliers on free ports (at most a fifth misbehave)",
     )
@@ -91,14 +62,14 @@ def add_fleet_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     parser.add_argument(
         "--control-port",
-        type=_port,
+        type=whole_number(0, 65535),
         default=0,
         metavar="PORT",
         help="port of the control endpoint (default: any free port)",
     )
     parser.add_argument(
         "--latency-scale",
-        type=_scale,
+        type=number_between(0, 1000),
         default=1.0,
         metavar="X",
         help="multiply every drawn latency by X (0: answer at once)",
