@@ -139,6 +139,14 @@ class PriceComparator:
     ) -> None:
         await self.aclose()
 
+    async def idle(self) -> None:
+        """Wait until nothing started by finished comparisons is still in flight: abandoned
+        calls unwound, replacement connections opened."""
+        await self.engine.drain()
+        settle = getattr(self.transport, "settle", None)
+        if settle is not None:
+            await settle()
+
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True

@@ -151,6 +151,11 @@ class HttpTransport:
         decoder = _CappedDecoder(encoding, max_bytes)
         return b"".join([decoder.feed(chunk) async for chunk in response.aiter_raw()])
 
+    async def settle(self) -> None:
+        """Wait for the connections being opened in the background."""
+        for pool in tuple(self._pools.values()):
+            await pool.settle()
+
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
         self._prepared.clear()

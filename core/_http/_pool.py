@@ -363,6 +363,11 @@ class PoolTransport(httpx.AsyncBaseTransport):
         connection.idle_since = time.monotonic()
         idle.append(connection)
 
+    async def settle(self) -> None:
+        """Wait for the replacement connections being opened in the background."""
+        while self._preconnecting:
+            await asyncio.gather(*self._preconnecting.values(), return_exceptions=True)
+
     async def aclose(self) -> None:
         self._closed = True
         replacements = tuple(self._preconnecting.values())

@@ -170,9 +170,9 @@ async def test_every_reply_is_matched_by_correlation_id() -> None:
             first = await comparator.compare("SKU-1", 1, strategy="all")
             second = await comparator.compare("SKU-1", 1, strategy="all")
     for supplier in fleet.suppliers.values():
-        assert supplier.correlation_ids == [first.correlation_id, second.correlation_id]
+        assert list(supplier.correlation_ids) == [first.correlation_id, second.correlation_id]
         headers = [h["X-Correlation-ID"] for h in supplier.headers_seen]
-        assert headers == supplier.correlation_ids
+        assert headers == list(supplier.correlation_ids)
     assert first.correlation_id != second.correlation_id
 
 

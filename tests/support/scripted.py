@@ -12,6 +12,7 @@ import functools
 import gzip
 import socket
 import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,8 +165,9 @@ class ScriptedSupplier:
     port: int = 0
     scheme: str = "http"
     calls: int = 0
-    correlation_ids: list[str] = field(default_factory=list)
-    headers_seen: list[dict[str, str]] = field(default_factory=list)
+    # the latest requests only: a soak sends hundreds of thousands
+    correlation_ids: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
+    headers_seen: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=1000))
 
     @property
     def url(self) -> str:

@@ -6,10 +6,15 @@ Shared by the CI soak test (seconds) and tests/bench/soak.py (minutes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import json
 import random
+import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 
@@ -24,6 +29,8 @@ from tests.support.scripted import (
     sockets_to,
     status,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def mixed_faults(count: int = 30, seed: int = 1) -> dict[str, Behaviour]:
@@ -93,6 +100,33 @@ def client_tasks() -> int:
     )
 
 
+@contextlib.asynccontextmanager
+async def fleet_process(seed: int) -> AsyncIterator[list[str]]:
+    """The mixed-fault suppliers in a process of their own, so that what the soak measures
+    (RSS, descriptors, tasks) is the client's alone. Yields their URLs."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.soak",
+        str(seed),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert process.stdout is not None
+    try:
+        urls = json.loads(await process.stdout.readline())
+        yield urls
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _serve(seed: int) -> None:
+    async with ScriptedFleet(mixed_faults(seed=seed)) as fleet:
+        print(json.dumps([s.url for s in fleet.suppliers.values()]), flush=True)
+        await asyncio.Event().wait()
+
+
 async def soak(
     duration_s: float, *, workers: int = 4, timeout: float = 0.5, seed: int = 1
 ) -> SoakReport:
@@ -100,9 +134,14 @@ async def soak(
     process = psutil.Process()
     rng = random.Random(seed)
     report.fds_start = process.num_fds()
-    async with ScriptedFleet(mixed_faults(seed=seed)) as fleet:
-        ports = {s.port for s in fleet.suppliers.values()}
-        config = fleet.config(timeout=timeout, supplier_timeout=0.3)
+    async with fleet_process(seed) as urls:
+        ports = {int(url.split(":")[2].split("/")[0]) for url in urls}
+        config = core.parse_config(
+            {
+                "defaults": {"timeout": timeout, "supplier_timeout": 0.3},
+                "suppliers": [{"name": f"s{i:02d}", "url": url} for i, url in enumerate(urls)],
+            }
+        )
         report.tasks_before = client_tasks()
         async with core.PriceComparator(config) as comparator:
 
@@ -132,13 +171,14 @@ async def soak(
                 while time.monotonic() < until:
                     await one()
 
-            warm_until = time.monotonic() + min(2.0, duration_s / 4)
+            warm_until = time.monotonic() + min(10.0, max(2.0, duration_s / 10))
             await asyncio.gather(*(worker(warm_until) for _ in range(workers)))
             gc.collect()
             report.sockets_warm = sockets_to(ports)
             report.rss_warm_mb = process.memory_info().rss / 2**20
             until = time.monotonic() + duration_s
             await asyncio.gather(*(worker(until) for _ in range(workers)))
+            await comparator.idle()
             gc.collect()
             report.sockets_idle = sockets_to(ports)
             report.rss_end_mb = process.memory_info().rss / 2**20
@@ -178,3 +218,7 @@ async def cancellation_storm(count: int = 1000, seed: int = 2) -> tuple[int, int
     ]
     assert not unexpected, unexpected[:3]
     return cancelled, count - cancelled, left
+
+
+if __name__ == "__main__":  # the suppliers of fleet_process()
+    asyncio.run(_serve(int(sys.argv[1])))
