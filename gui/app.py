@@ -8,6 +8,11 @@ policy instead). :func:`serve` is the one coroutine: it starts the embedded flee
 any), shows the window, waits for it to close, then awaits ``window.aclose()`` (cancel
 every comparison, close connections) and stops the fleet. The runner then cancels
 anything left, shuts down async generators and closes the loop, so nothing is pending.
+
+A ``--config`` that cannot be used is one line on stderr and exit code 2; where a window
+would be seen (not offscreen: tests, CI) the line is also shown in the
+``configErrorDialog``, so that a launch from a desktop entry does not end in silence
+(never with ``--screenshot``: a script waits for it, nobody would close the dialog).
 """
 
 from __future__ import annotations
@@ -16,23 +21,40 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
-from gui.config_dialogs import config_error_text
+from gui.config_dialogs import (
+    HEADLESS_PLATFORMS,
+    config_error_box,
+    config_error_text,
+    shows_windows,
+)
 from gui.errors import install_hooks
 from gui.icons import icon
 from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 
-__all__ = ["application", "build_parser", "main", "run", "serve"]
+__all__ = [
+    "application",
+    "build_parser",
+    "can_show_dialogs",
+    "display_expected",
+    "main",
+    "refuse_config",
+    "run",
+    "serve",
+    "show_refusal",
+]
 
 log = logging.getLogger("scatterdash.gui")
 
@@ -40,6 +62,11 @@ ORGANIZATION = "Scatterdash"
 APPLICATION = "Scatterdash"
 SCREENSHOT_SIZE = (1440, 900)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+NOT_STARTED = (
+    "Scatterdash did not start. Fix the file, or start without --config for the demo fleet."
+)
+#: platforms that need a display server; a missing one makes Qt abort the process
+_DISPLAY_PLATFORMS = ("xcb", "wayland")
 
 OnWindow = Callable[[MainWindow], Awaitable[object]]
 
@@ -88,6 +115,95 @@ def application() -> QApplication:
     return app
 
 
+def display_expected(environ: Mapping[str, str], system: str = sys.platform) -> bool:
+    """Before any ``QApplication`` exists: can one start on a platform that shows windows?
+
+    Qt aborts the process when its platform cannot start (xcb without ``DISPLAY``, say), so
+    on a headless machine nothing is created: a bad config stays one line and exit 2.
+    """
+    requested = [
+        entry.split(":", 1)[0].strip() for entry in environ.get("QT_QPA_PLATFORM", "").split(";")
+    ]
+    requested = [name for name in requested if name]
+    if requested and all(name in HEADLESS_PLATFORMS for name in requested):
+        return False
+    if any(
+        name in HEADLESS_PLATFORMS or not name.startswith(_DISPLAY_PLATFORMS) for name in requested
+    ):
+        return True  # one that needs no display server, or a headless fallback
+    if not requested and system in ("win32", "darwin"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def can_show_dialogs() -> bool:
+    """Would a dialog be seen? Creates the ``QApplication`` if it is safe to, then asks it."""
+    if QApplication.instance() is None:
+        if not display_expected(os.environ):
+            return False
+        _application_or_offscreen()
+    return shows_windows()
+
+
+def _application_or_offscreen() -> QApplication:
+    """:func:`application`, on offscreen if the display does not answer (a stale ``DISPLAY``).
+
+    Only for telling about a refused config: Qt's own platform choice, with ``offscreen``
+    as the last resort instead of aborting the process, and its complaints about the
+    display kept off stderr (which holds the one line).
+    """
+    requested = os.environ.get("QT_QPA_PLATFORM")
+    if requested:
+        platforms = requested
+    elif sys.platform.startswith("linux") and os.environ.get("WAYLAND_DISPLAY"):
+        platforms = "wayland;xcb"
+    else:
+        platforms = QGuiApplication.platformName()  # before the app exists: Qt's default
+    previous = qInstallMessageHandler(lambda *_args: None)
+    os.environ["QT_QPA_PLATFORM"] = f"{platforms};offscreen"
+    try:
+        return application()
+    finally:
+        if requested is None:
+            del os.environ["QT_QPA_PLATFORM"]
+        else:
+            os.environ["QT_QPA_PLATFORM"] = requested
+        qInstallMessageHandler(previous)
+
+
+def refuse_config(message: str, *, dialog: bool = True) -> int:
+    """A ``--config`` refused before the event loop runs: stderr, a dialog if seen, exit 2.
+
+    The dialog is modal and blocking (``exec()``): no asyncio loop is running yet.
+    """
+    sys.stderr.write(f"scatterdash: {message}\n")
+    if dialog and can_show_dialogs():
+        config_error_box(message, informative=NOT_STARTED).exec()  # Python owns, then frees it
+    return EXIT_USAGE
+
+
+async def show_refusal(message: str) -> None:
+    """The refusal dialog from inside the running loop: ``open()``, then wait until closed.
+
+    Never ``exec()`` here: a nested event loop inside a coroutine breaks qasync.
+    """
+    box = config_error_box(message, informative=NOT_STARTED)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_finished(_result: int) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    box.finished.connect(on_finished)
+    box.open()
+    try:
+        await closed
+    finally:
+        if not closed.done():  # cancelled (Ctrl+C): the box is still open
+            box.close()
+
+
 async def serve(
     config: Config | None,
     *,
@@ -126,7 +242,10 @@ async def serve(
                     history_path=history_path,
                 )
             except ConfigError as exc:  # read, but unusable: an API key variable is not set
-                sys.stderr.write(f"scatterdash: {config_error_text(exc, config.source)}\n")
+                message = config_error_text(exc, config.source)
+                sys.stderr.write(f"scatterdash: {message}\n")
+                if screenshot is None and shows_windows():
+                    await show_refusal(message)
                 return EXIT_USAGE
             stack.push_async_callback(window.aclose)
             closed = asyncio.Event()
@@ -184,8 +303,8 @@ def main(args: Sequence[str] | None = None) -> int:
         try:
             config = load_config(options.config)
         except ConfigError as exc:
-            sys.stderr.write(f"scatterdash: {exc}\n")
-            return EXIT_USAGE
+            message = config_error_text(exc, options.config)
+            return refuse_config(message, dialog=options.screenshot is None)
     configure_logging(options.verbose)
     return run(config, screenshot=options.screenshot)
 
