@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
             ComparisonFinished: self._on_finished_event,
             BreakerTransition: self._on_transition,
         }
-        self.health_feed = HealthFeed(self.session, self.destinations_model)
+        self.health_feed: HealthFeed  # one per session, built by _attach
         self._attach(self.session, "embedded demo fleet" if fleet is not None else config.source)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_REFRESH_MS)
@@ -433,9 +433,9 @@ class MainWindow(QMainWindow):
         """Point the window at ``session``: its events, its suppliers' rows and bars."""
         config = session.config
         self.session, self.config = session, config
+        self.health_feed = HealthFeed(session, self.destinations_model)  # before any event
         self._unsubscribe_events = session.subscribe(self.on_event)
         self.destinations_model.set_config(config)
-        self.health_feed = HealthFeed(session, self.destinations_model)
         self.latency_plot.set_suppliers(session.supplier_names)
         self.ticket.apply_config(config.defaults, len(config.suppliers))
         self.tls_warning.show_for(config)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+import gui.main_window
 from core import BreakerTransition, Config, Event, Outcome, PriceComparator
 from core.fleet import Fleet
 from gui.health_feed import HealthFeed
@@ -123,3 +126,40 @@ def test_two_breakers_reaching_half_open_refresh_without_an_error(
     for name in VICTIMS:
         assert any(m.startswith(f"{name}: breaker open → half-open") for m in messages), messages
     assert window.health_text() == f"{len(fleet.suppliers) - len(VICTIMS)}/12 healthy"
+
+
+def test_one_feed_per_session(
+    aloop: AsyncLoop,
+    fleet: Fleet,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The window builds a feed when it attaches a session: at start, and per opened config."""
+    built: list[HealthFeed] = []
+
+    class CountedFeed(HealthFeed):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(gui.main_window, "HealthFeed", CountedFeed)
+    window = make_window()
+    assert built == [window.health_feed]
+    assert window.health_feed.session is window.session
+
+    path = tmp_path / "two.toml"
+    path.write_text(
+        "".join(
+            f'[[suppliers]]\nname = "{s.name}"\nurl = "{s.url}"\n\n'
+            for s in fleet.config.suppliers[:2]
+        ),
+        encoding="utf-8",
+    )
+    task = window.open_config(path)
+    assert task is not None
+    aloop.until(task.done)
+    assert task.result()
+    assert built[1:] == [window.health_feed]
+    assert window.health_feed.session is window.session
+    assert window.health_feed.model is window.destinations_model
