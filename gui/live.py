@@ -68,8 +68,6 @@ class LiveRun:
         self.finished = 0
         self.skipped = 0
         self.comparison: Comparison | None = None
-        self.drawn_ms: npt.NDArray[np.float64] = np.zeros(count)
-        """each bar's length in the last frame (in-flight bars: their elapsed time)"""
         self._dirty: set[Status | str] = set(CATEGORIES)
 
     # -- events --------------------------------------------------------------------------
@@ -138,7 +136,6 @@ class LiveRun:
             mask = code == _CODE[category]
             rows = np.flatnonzero(mask).astype(np.float64)
             frame.groups[category] = (rows, lengths[mask])
-        self.drawn_ms = lengths
         return frame
 
     def row(self, name: str) -> int | None:
