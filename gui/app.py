@@ -33,6 +33,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
+from core._cli import configure_logging as configure_core_logging
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
     config_error_box,
@@ -94,11 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # qasync logs every callback at debug level: keep it quiet unless asked twice
+    """The headless command's logging (level from ``-v``, stderr), and one GUI-only rule.
+
+    qasync logs every callback at debug level, which would drown ``-vv`` in the window's
+    own event-loop traffic: it stays at INFO unless ``-v`` is given three times.
+    """
+    configure_core_logging(verbosity)
     logging.getLogger("qasync").setLevel(logging.INFO if verbosity < 3 else logging.DEBUG)
 
 
