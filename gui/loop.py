@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import contextvars
 import selectors
 import time
@@ -70,9 +71,42 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
         if pollable is not None:
             self._io_notifier = QSocketNotifier(pollable[1], QSocketNotifier.Type.Read, self._owner)
             self._io_notifier.activated.connect(self._on_io)
+        self._from_threads: collections.deque[asyncio.Handle] = collections.deque()
         super().__init__(app, **kwargs)
+        # Plain threads, not qasync's QThreadExecutor: see call_soon_threadsafe.
+        self.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="gui-io")
+        )
 
     # -- ready callbacks -------------------------------------------------------------------
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Wake the loop through asyncio's own self-pipe, as ``SelectorEventLoop`` does.
+
+        qasync 0.28 emits a Qt signal from the calling thread into a lambda slot; with
+        PySide6 ≥ 6.8 such cross-thread emissions crash the process now and then
+        (PYSIDE-3124, PYSIDE-3165; qasync#154): seen here as a segfault in about one GUI
+        test run in four, always after ``asyncio.to_thread`` work (history, export).
+        """
+        self._check_closed()
+        handle = asyncio.Handle(callback, args, self, context=context)
+        self._from_threads.append(handle)  # deque.append is atomic
+        self._write_to_self()
+        return handle
+
+    def _process_self_data(self, data: bytes) -> None:
+        # asyncio's _read_from_self hands us the wake-up bytes on the loop's thread; its
+        # own handling turns signal numbers into signal handlers (a 0 byte is a wake-up)
+        super()._process_self_data(data)
+        while self._from_threads:
+            handle = self._from_threads.popleft()
+            if not handle._cancelled:
+                self._add_callback(handle)
 
     def call_soon(
         self,

@@ -111,3 +111,30 @@ def test_signals_arrive_through_the_self_pipe(aloop: AsyncLoop) -> None:
         aloop.until(lambda: got == [1], timeout=2)
     finally:
         loop.remove_signal_handler(signal.SIGUSR1)
+
+
+def test_other_threads_wake_the_loop_without_qt_signals(aloop: AsyncLoop) -> None:
+    """Worker threads (to_thread, run_in_executor) reach the loop through asyncio's
+    self-pipe, not qasync's cross-thread signal, and run on plain threads."""
+    import threading
+
+    loop = aloop.loop
+    got: list[object] = []
+
+    async def work() -> None:
+        got.append(await asyncio.to_thread(lambda: threading.current_thread().name))
+        done = loop.create_future()
+        threads = [
+            threading.Thread(target=lambda i=i: loop.call_soon_threadsafe(got.append, i))
+            for i in range(50)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        loop.call_soon_threadsafe(done.set_result, None)
+        await done
+
+    aloop.run(work())
+    assert str(got[0]).startswith("gui-io")
+    assert sorted(got[1:]) == list(range(50))  # type: ignore[type-var]
