@@ -9,12 +9,10 @@ icon and says so in its tooltip, for as long as it is configured that way.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QBrush
@@ -22,10 +20,10 @@ from PySide6.QtGui import QBrush
 from core import BreakerState, Config, Status, SupplierHealth
 from gui import theme
 from gui.icons import icon
+from gui.models._table import ModelIndex, TableModel
 
 __all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 BREAKER_STATE_ROLE = Qt.ItemDataRole.UserRole + 1
 """the row's breaker state (any column; a :class:`core.BreakerState`, read back as its str)"""
@@ -113,8 +111,14 @@ def note(health: SupplierHealth) -> str:
     return ""
 
 
-class DestinationsModel(QAbstractTableModel):
+class DestinationsModel(TableModel):
     """Read-only; refreshed with :meth:`update` on a timer and on engine events."""
+
+    headers = tuple(_HEADERS[column] for column in Column)
+    header_tooltips: ClassVar[Mapping[int, str]] = {
+        int(column): text for column, text in _TOOLTIPS.items()
+    }
+    right_aligned = frozenset(int(column) for column in _NUMERIC)
 
     def __init__(self, config: Config, parent: Any = None) -> None:
         super().__init__(parent)
@@ -144,25 +148,8 @@ class DestinationsModel(QAbstractTableModel):
 
     # -- Qt model interface --------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        column = Column(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _TOOLTIPS.get(column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():

@@ -16,11 +16,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from core import Comparison, Status
 from gui import theme
+from gui.models._table import ModelIndex, TableModel
 
 __all__ = [
     "DECIDED_ROLE",
@@ -30,7 +31,6 @@ __all__ = [
     "HistoryModel",
 ]
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 MAX_ROWS = 500
 """rows kept in the view (the file keeps more)"""
@@ -170,8 +170,11 @@ def _tooltip(entry: HistoryEntry) -> str:
     return "\n".join(lines)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(TableModel):
     """Read-only; newest first; texts are computed once per entry, not per paint."""
+
+    headers = _HEADERS
+    right_aligned = frozenset({int(HistoryColumn.ELAPSED)})
 
     def __init__(self, parent: Any = None, *, max_rows: int = MAX_ROWS) -> None:
         super().__init__(parent)
@@ -236,22 +239,8 @@ class HistoryModel(QAbstractTableModel):
 
     # -- Qt model interface --------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HistoryColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HistoryColumn):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == HistoryColumn.ELAPSED:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    def row_count(self) -> int:
+        return len(self._entries)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():

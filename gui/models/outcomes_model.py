@@ -6,15 +6,15 @@ import enum
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from core import Status
 from gui import theme
+from gui.models._table import ModelIndex, TableModel
 
 __all__ = ["STATUS_ROLE", "Outcome", "OutcomeColumn", "OutcomesModel"]
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
 """the row's :class:`core.Status` (``None`` while still in flight)"""
@@ -56,8 +56,11 @@ def _texts(outcome: Outcome, winner: str | None) -> tuple[str, ...]:
     )
 
 
-class OutcomesModel(QAbstractTableModel):
+class OutcomesModel(TableModel):
     """Read-only; texts are computed once per comparison, not per paint."""
+
+    headers = _HEADERS
+    right_aligned = frozenset()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -73,20 +76,8 @@ class OutcomesModel(QAbstractTableModel):
     def outcome(self, row: int) -> Outcome:
         return self._rows[row]
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(OutcomeColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(OutcomeColumn):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -5,16 +5,16 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core import Comparison, PricedQuote
 from gui import theme
 from gui.icons import icon
+from gui.models._table import ModelIndex, TableModel
 
 __all__ = ["SORT_ROLE", "WINNER_ROLE", "QuoteColumn", "QuotesModel"]
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 WINNER_ROLE = Qt.ItemDataRole.UserRole + 1
 """True on every cell of the winner's row"""
@@ -75,8 +75,11 @@ def _keys(priced: PricedQuote) -> tuple[Any, ...]:
     )
 
 
-class QuotesModel(QAbstractTableModel):
+class QuotesModel(TableModel):
     """Read-only; texts and sort keys are computed once per comparison, not per paint."""
+
+    headers = _HEADERS
+    right_aligned = _RIGHT
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -137,22 +140,8 @@ class QuotesModel(QAbstractTableModel):
 
     # -- Qt model interface --------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._quotes)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else _COLUMNS
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < _COLUMNS:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section in _RIGHT:
-            return _ALIGN_RIGHT
-        return None
+    def row_count(self) -> int:
+        return len(self._quotes)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
