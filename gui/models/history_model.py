@@ -13,14 +13,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from core import Comparison, Status
 from gui import theme
+from gui.icons import dot
 from gui.models._table import ModelIndex, TableModel
 
 __all__ = [
@@ -136,19 +135,6 @@ class HistoryEntry:
         return f"{self.winner}{total}"
 
 
-@cache
-def _dot(color: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 0))
-    painter.setBrush(QColor(color))
-    painter.drawEllipse(1, 1, 10, 10)
-    painter.end()
-    return QIcon(pixmap)
-
-
 def _texts(entry: HistoryEntry) -> tuple[str, ...]:
     when = datetime.fromtimestamp(entry.recorded_at)
     elapsed = "—" if entry.elapsed_ms is None else f"{entry.elapsed_ms:,.0f} ms"
@@ -257,7 +243,7 @@ class HistoryModel(TableModel):
             return _tooltip(entry)
         if role == Qt.ItemDataRole.DecorationRole and column == HistoryColumn.OUTCOME:
             status = Status.OK if entry.decided else Status.ERROR
-            return _dot(theme.outcome_color(status).name())
+            return dot(theme.outcome_color(status).name())
         if role == Qt.ItemDataRole.TextAlignmentRole and column == HistoryColumn.ELAPSED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

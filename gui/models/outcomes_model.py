@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-from functools import cache
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from core import Status
 from gui import theme
+from gui.icons import dot
 from gui.models._table import ModelIndex, TableModel
 
 __all__ = ["STATUS_ROLE", "Outcome", "OutcomeColumn", "OutcomesModel"]
@@ -31,19 +30,6 @@ _HEADERS = ("Supplier", "Outcome", "Latency", "Detail")
 
 Outcome = tuple[str, Status | None, float | None, str | None]
 """(supplier, status or None while in flight, latency ms, error)"""
-
-
-@cache
-def _dot(color: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 0))
-    painter.setBrush(QColor(color))
-    painter.drawEllipse(1, 1, 10, 10)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def _texts(outcome: Outcome, winner: str | None) -> tuple[str, ...]:
@@ -89,7 +75,7 @@ class OutcomesModel(TableModel):
         if role == STATUS_ROLE:
             return status
         if role == Qt.ItemDataRole.DecorationRole and column == OutcomeColumn.OUTCOME:
-            return _dot(theme.outcome_color(status).name())
+            return dot(theme.outcome_color(status).name())
         if role == Qt.ItemDataRole.TextAlignmentRole and column == OutcomeColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and self._rows[row][3]:

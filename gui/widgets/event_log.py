@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from core import BreakerState, BreakerTransition, Status
 from gui import theme
-from gui.icons import icon
+from gui.icons import dot, icon
 
 __all__ = ["EventLog", "Level"]
 
@@ -29,18 +29,6 @@ class Level(enum.Enum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
-
-
-def _dot(color: QColor) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(color)
-    painter.drawEllipse(1, 1, 10, 10)
-    painter.end()
-    return QIcon(pixmap)
 
 
 class EventLog(QTreeWidget):
@@ -82,7 +70,7 @@ class EventLog(QTreeWidget):
         message = f"breaker {event.old} → {event.new}: {event.reason}"
         stamp = datetime.fromtimestamp(event.at)
         item = QTreeWidgetItem([stamp.strftime("%H:%M:%S.%f")[:-3], event.supplier, message])
-        item.setIcon(0, _dot(swatch.fill))
+        item.setIcon(0, dot(QColor(swatch.fill).name()))
         item.setToolTip(2, message)
         item.setData(0, Qt.ItemDataRole.UserRole, "transition")
         level = Level.WARNING if state is BreakerState.OPEN else Level.INFO
