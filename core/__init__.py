@@ -38,9 +38,6 @@ from core._events import (
     Emitter,
     Event,
 )
-from core._health import HealthTracker, SupplierHealth
-from core._history import ComparisonHistory, export_comparison
-from core._http import HttpTransport
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
 from core._results import Status, SupplierResult
@@ -54,7 +51,10 @@ from core._strategies import (
     Strategy,
     make_strategy,
 )
-from core._transport import Endpoint, Transport
+from core.health import HealthTracker, SupplierHealth
+from core.storage import ComparisonHistory, export_comparison
+from core.transports._base import Endpoint, Transport
+from core.transports.http import HttpTransport
 
 __all__ = [
     "STRATEGIES",

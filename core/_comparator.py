@@ -16,11 +16,11 @@ from core._config import STRATEGIES, Config, SupplierConfig
 from core._engine import Destination, ScatterGather, ScatterOutcome
 from core._errors import ConfigError, NoAvailableSupplierError
 from core._events import ComparisonFinished, ComparisonStarted, Emitter, Event
-from core._http import HttpTransport
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
-from core._transport import Endpoint, Transport
+from core.transports._base import Endpoint, Transport
+from core.transports.http import HttpTransport
 
 __all__ = ["PriceComparator"]
 

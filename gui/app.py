@@ -33,7 +33,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
-from core._cli import configure_logging as configure_core_logging
+from core.cli import configure_logging as configure_core_logging
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
     config_error_box,

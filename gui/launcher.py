@@ -14,7 +14,7 @@ HEADLESS_COMMANDS = frozenset({"compare", "fleet"})
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in HEADLESS_COMMANDS:
-        from core._cli import main as headless_main
+        from core.cli import main as headless_main
 
         return headless_main(args)
     from gui.app import main as gui_main  # Qt is loaded only for the window

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 import core
-from core._http._pool import HIGH_WATER, _Connection
+from core.transports.http._pool import HIGH_WATER, _Connection
 
 QUOTE = json.dumps(
     {

@@ -17,5 +17,5 @@ def test_all_names_exist_once() -> None:
 
 def test_core_and_the_headless_cli_import_without_qt() -> None:
     blocked = "import sys\nfor name in ('PySide6', 'shiboken6', 'pyqtgraph', 'qasync'):\n    sys.modules[name] = None\n"
-    code = blocked + "import core, core._cli, gui.launcher\ncore._cli.build_parser()\n"
+    code = blocked + "import core, core.cli, gui.launcher\ncore.cli.build_parser()\n"
     subprocess.run([sys.executable, "-c", code], check=True)

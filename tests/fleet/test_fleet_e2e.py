@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import core
+from core.cli.fleet import write_config
 from core.fleet import embedded_demo_fleet, fleet_from_profile
 from core.fleet._toml import dump_config
-from core.fleet.cli import write_config
 from tests.fleet._helpers import quick
 from tests.fleet.conftest import MakeFleet
 

@@ -1,4 +1,4 @@
-"""The headless command line: ``scatterdash compare`` (and the sub-commands of other modules).
+"""``scatterdash compare``: one price comparison, headless.
 
 Exit codes: 0 decided, 1 undecided, 2 usage or config error (one line on stderr).
 """
@@ -8,26 +8,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
-from collections.abc import Sequence
 from typing import TextIO
 
-from core._cli_types import product_id, seconds, whole_number
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
-from core._errors import ConfigError
+from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, add_verbose
+from core.cli._types import product_id, seconds, whole_number
 
-__all__ = ["add_compare_parser", "configure_logging", "main", "run_compare"]
-
-EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
-
-
-def add_verbose(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
-    )
+__all__ = ["add_compare_parser", "format_table", "run_compare"]
 
 
 def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,13 +38,6 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_verbose(parser)
     parser.set_defaults(handler=run_compare)
-
-
-def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
 
 
 async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
@@ -134,35 +117,3 @@ def format_table(comparison: Comparison) -> str:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     return "\n".join(lines) + "\n"
-
-
-def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scatterdash", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    add_compare_parser(subparsers)
-    if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
-        from core.fleet.cli import add_fleet_parser
-
-        add_fleet_parser(subparsers)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_fleet=argv[:1] != ["compare"])
-    args = parser.parse_args(argv)
-    configure_logging(args.verbose)
-    try:
-        return int(args.handler(args))
-    except ConfigError as exc:
-        print(f"scatterdash: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:
-        print(f"scatterdash: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

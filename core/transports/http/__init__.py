@@ -21,8 +21,8 @@ import zlib
 import httpx
 
 from core._errors import InvalidReplyError, TransportError
-from core._http._pool import PoolTransport
-from core._transport import Endpoint
+from core.transports._base import Endpoint
+from core.transports.http._pool import PoolTransport
 
 __all__ = ["HttpTransport", "TlsPolicy"]
 

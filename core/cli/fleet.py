@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from core._cli import add_verbose
-from core._cli_types import number_between, whole_number
 from core._resources import resource
+from core.cli._common import add_verbose
+from core.cli._types import number_between, whole_number
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
 from core.fleet._toml import dump_config
@@ -152,7 +152,7 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    fleet = _build(args)  # ConfigError and ValueError: exit 2, from core._cli.main
+    fleet = _build(args)  # ConfigError and ValueError: exit 2, from core.cli.main
     _raise_file_limit(len(fleet.suppliers))
     try:
         asyncio.run(_run(fleet, args, out))
