@@ -37,6 +37,7 @@ from core._events import (
     ComparisonStarted,
     Emitter,
     Event,
+    ProbeCompleted,
 )
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
@@ -93,6 +94,7 @@ __all__ = [
     "PriceComparator",
     "PriceRequest",
     "PricedQuote",
+    "ProbeCompleted",
     "QuorumNotReachedError",
     "Quote",
     "QuoteCodec",

@@ -21,6 +21,7 @@ __all__ = [
     "ComparisonStarted",
     "Emitter",
     "Event",
+    "ProbeCompleted",
 ]
 
 log = logging.getLogger("scatterdash.events")
@@ -70,7 +71,29 @@ class BreakerTransition:
     """wall-clock seconds (``time.time()``), for timestamps in logs"""
 
 
-Event = CallSent | CallResult | ComparisonStarted | ComparisonFinished | BreakerTransition
+@dataclass(frozen=True, slots=True)
+class ProbeCompleted:
+    """One health probe of one supplier finished (the health monitor emits these)."""
+
+    supplier: str
+    status: str
+    """a :class:`core.Status` value: ok, error, timeout, invalid"""
+    latency_ms: float | None
+    error: str | None
+    state: str
+    """the supplier's breaker state after the probe (a :class:`core.BreakerState` value)"""
+    at: float
+    """wall-clock seconds (``time.time()``)"""
+
+
+Event = (
+    CallSent
+    | CallResult
+    | ComparisonStarted
+    | ComparisonFinished
+    | BreakerTransition
+    | ProbeCompleted
+)
 
 E = TypeVar("E")
 
