@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from core._breaker import CircuitBreaker
 from core._comparison import Comparison, PricedQuote
@@ -64,6 +65,15 @@ def _api_key_headers(
     return {header: f"Bearer {key}" if header.lower() == "authorization" else key}
 
 
+def _network_options(config: Config, supplier: SupplierConfig) -> dict[str, Any]:
+    """Proxy and connect timeout: the supplier's own, else the defaults' (README "Networks")."""
+    defaults = config.defaults
+    proxy = supplier.proxy if supplier.proxy is not None else defaults.proxy
+    call_timeout = supplier.timeout or defaults.supplier_timeout
+    connect_timeout = min(defaults.connect_timeout or call_timeout / 2, call_timeout)
+    return {"proxy": proxy, "connect_timeout": connect_timeout}
+
+
 class PriceComparator:
     """Compares suppliers' prices; owns their connections and circuit breakers.
 
@@ -85,7 +95,7 @@ class PriceComparator:
         self.codec = QuoteCodec()
         self._environ = os.environ if environ is None else environ
         self._own_transport = transport is None
-        self.transport: Transport = transport or HttpTransport()
+        self.transport: Transport = transport or HttpTransport(environ=self._environ)
         self.breakers: dict[str, CircuitBreaker] = {
             supplier.name: CircuitBreaker(
                 supplier.name, config.breaker, clock=clock, on_transition=self.events.emit
@@ -112,6 +122,7 @@ class PriceComparator:
             headers,
             verify=supplier.verify,
             ca_bundle=supplier.ca_bundle,
+            **_network_options(self.config, supplier),
         )
         if not supplier.verify:
             log.warning("TLS verification is OFF for supplier %s", supplier.name)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core._errors import ConfigError
+from core._proxy_setting import ProxySetting
 from core._validation import Number, describe
 
 __all__ = [
@@ -48,6 +49,11 @@ class Defaults(_Section):
     """agreeing quotes `majority` needs; default: more than half of the suppliers queried"""
     max_reply_bytes: int = Field(default=1024 * 1024, ge=256)
     """cap on a reply body, counted after content decoding"""
+    # -- networks (README "Networks") --
+    proxy: ProxySetting = Field(default=None, repr=False)
+    """HTTP proxy for every supplier, or false for direct; default: the environment's"""
+    connect_timeout: Number | None = Field(default=None, gt=0, le=3600)
+    """seconds to open a connection; default: half of the call's timeout"""
 
 
 class BreakerSettings(_Section):
@@ -72,6 +78,8 @@ class SupplierConfig(_Section):
     api_key_header: str = "Authorization"
     verify: bool = True
     ca_bundle: str | None = None
+    proxy: ProxySetting = Field(default=None, repr=False)
+    """this supplier's HTTP proxy, or false for a direct connection"""
     sim: dict[str, Any] | None = None
     """simulation profile for the demo fleet; the engine ignores it"""
 

@@ -32,6 +32,11 @@ class Endpoint:
     """verify the peer's TLS certificate"""
     ca_bundle: str | None = None
     """CA certificates to verify it with, instead of the system's"""
+    proxy: str | bool | None = field(default=None, repr=False)
+    """an HTTP proxy URL (may hold credentials: never shown), ``False`` for a direct
+    connection, ``None`` to follow the environment (``HTTP_PROXY``…)"""
+    connect_timeout: float | None = None
+    """seconds to open a connection (TCP, proxy tunnel, TLS), within the call's own time"""
 
 
 class Transport(Protocol):

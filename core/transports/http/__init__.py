@@ -1,75 +1,72 @@
 """HTTP transport: JSON POSTs to suppliers, through httpx's request/response API.
 
-Measured on this machine (tests/bench/bench_core.py and the table in the README): one
-shared ``httpx.AsyncClient`` spends ~410 ms of CPU per scatter to 100 loopback suppliers
-(its pool rescans every connection, encode/httpx#3215); one client per supplier ~78 ms;
-httpx's ``AsyncHTTPTransport`` called directly ~59 ms; the ``httpx-aiohttp`` transport
-~20 ms. ``PoolTransport`` (core/_http/_pool.py), an httpx transport built for fan-out,
-is what this package uses. It is the only place that knows httpx: swapping
-the transport underneath (httpx2, another pool) happens here.
+Measured on this machine (tests/bench/bench_core.py, tests/bench/bench_http_clients.py and
+the tables in the README): one shared ``httpx.AsyncClient`` spends ~410 ms of CPU per
+scatter to 100 loopback suppliers (its pool rescans every connection, encode/httpx#3215);
+httpx's ``AsyncHTTPTransport`` and aiohttp's client cost several times what
+``PoolTransport`` (``_pool.py``), an httpx transport built for fan-out, does. It is the only
+place that knows httpx: swapping the transport underneath happens here.
 
-Bodies are read raw and decoded here, chunk by chunk, with a cap counted on the decoded
-bytes, so a gzip bomb or a 100 MB reply never holds more than the cap in memory.
+Around the pool: which proxy a call takes (``_proxy.py``), how a connection is opened
+(``_connect.py``), how a body is decoded (``_decoding.py``). Bodies are read raw and decoded
+chunk by chunk, with a cap counted on the decoded bytes, so a gzip bomb or a 100 MB reply
+never holds more than the cap in memory.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import ssl
-import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata
 
 import httpx
 
 from core._errors import InvalidReplyError, TransportError
 from core.transports._base import Endpoint
+from core.transports.http._decoding import CappedDecoder
 from core.transports.http._pool import PoolTransport
+from core.transports.http._proxy import Proxy, pick_proxy
 
-__all__ = ["HttpTransport", "TlsPolicy"]
+__all__ = ["HttpTransport", "TlsPolicy", "user_agent"]
 
 log = logging.getLogger("scatterdash.http")
 
 TlsPolicy = tuple[bool, str | None]
 """(verify, ca_bundle): endpoints with the same policy share one connection pool"""
 
-
-class _CappedDecoder:
-    """Decodes identity/gzip/deflate bodies, refusing to produce more than ``cap`` bytes."""
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        self.cap = cap
-        self.size = 0
-        encoding = encoding.strip().lower()
-        if encoding in ("", "identity"):
-            self._zlib = None
-        elif encoding in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif encoding == "deflate":
-            self._zlib = zlib.decompressobj()
-        else:
-            raise InvalidReplyError(f"unsupported content encoding {encoding[:32]!r}")
-
-    def feed(self, chunk: bytes) -> bytes:
-        if self._zlib is None:
-            out = chunk
-        else:
-            try:
-                # ask for one byte more than the cap allows: enough to know it is too large
-                out = self._zlib.decompress(chunk, self.cap - self.size + 1)
-            except zlib.error as exc:
-                raise InvalidReplyError(f"corrupt compressed body: {exc}") from None
-        self.size += len(out)
-        if self.size > self.cap:
-            raise InvalidReplyError(f"reply larger than {self.cap} bytes")
-        return out
+#: statuses that, through a proxy, come from the proxy itself far more often than not
+PROXY_STATUSES = frozenset({407, 502, 503, 504})
 
 
-def _ssl_context(policy: TlsPolicy) -> ssl.SSLContext:
+def user_agent() -> str:
+    try:
+        version = metadata.version("scatterdash")
+    except metadata.PackageNotFoundError:  # run from a source tree without installing
+        version = "dev"
+    return f"scatterdash/{version}"
+
+
+def _ssl_context(policy: TlsPolicy, environ: Mapping[str, str]) -> ssl.SSLContext:
     verify, ca_bundle = policy
-    context = ssl.create_default_context(cafile=ca_bundle)
+    # the system's trust store unless the supplier, or SSL_CERT_FILE, names a bundle
+    context = ssl.create_default_context(cafile=ca_bundle or environ.get("SSL_CERT_FILE") or None)
+    context.set_alpn_protocols(["http/1.1"])
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    url: httpx.URL
+    headers: list[tuple[str, str]]
+    pool: PoolTransport
+    extensions: dict[str, object]
+    proxy: Proxy | None
 
 
 class HttpTransport:
@@ -77,62 +74,88 @@ class HttpTransport:
 
     kind = "http"
 
-    def __init__(self, *, max_idle_per_origin: int = 8, keepalive_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_idle_per_origin: int = 8,
+        max_connections_per_origin: int = 32,
+        keepalive_s: float = 30.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self._max_idle = max_idle_per_origin
+        self._max_open = max_connections_per_origin
         self._keepalive_s = keepalive_s
+        self._environ = os.environ if environ is None else environ
+        self._user_agent = user_agent()
         self._pools: dict[TlsPolicy, PoolTransport] = {}
-        self._prepared: dict[Endpoint, tuple[httpx.URL, list[tuple[str, str]], PoolTransport]] = {}
+        self._prepared: dict[Endpoint, _Prepared] = {}
 
     def _pool(self, policy: TlsPolicy) -> PoolTransport:
         pool = self._pools.get(policy)
         if pool is None:
+            environ = self._environ
             pool = self._pools[policy] = PoolTransport(
                 # built on the first https connection only: a default context costs ~20 ms
-                ssl_context=lambda: _ssl_context(policy),
+                ssl_context=lambda: _ssl_context(policy, environ),
                 max_idle_per_origin=self._max_idle,
+                max_connections_per_origin=self._max_open,
                 keepalive_s=self._keepalive_s,
             )
         return pool
 
-    def _prepare(
-        self, endpoint: Endpoint
-    ) -> tuple[httpx.URL, list[tuple[str, str]], PoolTransport]:
+    def _prepare(self, endpoint: Endpoint) -> _Prepared:
         prepared = self._prepared.get(endpoint)
         if prepared is None:
+            url = httpx.URL(endpoint.address)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            try:
+                proxy = pick_proxy(endpoint.proxy, url.scheme, url.host, port, self._environ)
+            except ValueError as exc:
+                raise TransportError(f"proxy: {exc}") from None
             headers = [
                 ("Content-Type", "application/json"),
                 ("Accept", "application/json"),
                 ("Accept-Encoding", "gzip, deflate"),
+                ("User-Agent", self._user_agent),
                 *endpoint.headers.items(),
             ]
+            extensions: dict[str, object] = {
+                "proxy": proxy,
+                "timeout": {"connect": endpoint.connect_timeout},
+            }
             pool = self._pool((endpoint.verify, endpoint.ca_bundle))
-            prepared = self._prepared[endpoint] = (httpx.URL(endpoint.address), headers, pool)
+            prepared = _Prepared(url, headers, pool, extensions, proxy)
+            self._prepared[endpoint] = prepared
+            if proxy is not None:
+                log.debug("supplier %s goes through proxy %s", endpoint.name, proxy)
         return prepared
 
     async def request(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
     ) -> bytes:
-        url, base_headers, pool = self._prepare(endpoint)
-        headers = [*base_headers, ("X-Correlation-ID", correlation_id)]
-        request = httpx.Request("POST", url, content=body, headers=headers)
+        prepared = self._prepare(endpoint)
+        headers = [*prepared.headers, ("X-Correlation-ID", correlation_id)]
+        request = httpx.Request(
+            "POST", prepared.url, content=body, headers=headers, extensions=prepared.extensions
+        )
         try:
-            response = await pool.handle_async_request(request)
+            response = await prepared.pool.handle_async_request(request)
         except httpx.TransportError as exc:
             raise TransportError(str(exc) or type(exc).__name__) from None
         try:
-            return await self._read(response, correlation_id, max_bytes)
+            return await self._read(response, correlation_id, max_bytes, prepared.proxy)
         except httpx.TransportError as exc:
             raise TransportError(str(exc) or type(exc).__name__) from None
         finally:
             await response.aclose()
 
     @staticmethod
-    async def _read(response: httpx.Response, correlation_id: str, max_bytes: int) -> bytes:
+    async def _read(
+        response: httpx.Response, correlation_id: str, max_bytes: int, proxy: Proxy | None
+    ) -> bytes:
         status = response.status_code
-        if status >= 400:
-            raise TransportError(f"HTTP {status} {response.reason_phrase}".strip())
         if status != 200:
-            raise InvalidReplyError(f"unexpected HTTP {status}")
+            raise _status_error(response, proxy)
         # one pass over the raw headers: httpx's Headers.get rescans and re-decodes per call
         wanted = {b"x-correlation-id": b"", b"content-encoding": b"", b"content-length": b""}
         for name, value in response.headers.raw:
@@ -148,8 +171,10 @@ class HttpTransport:
             raise InvalidReplyError(
                 f"reply larger than {max_bytes} bytes (Content-Length {length.decode()})"
             )
-        decoder = _CappedDecoder(encoding, max_bytes)
-        return b"".join([decoder.feed(chunk) async for chunk in response.aiter_raw()])
+        decoder = CappedDecoder(encoding, max_bytes)
+        parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+        parts.append(decoder.finish())
+        return b"".join(parts)
 
     async def settle(self) -> None:
         """Wait for the connections being opened in the background."""
@@ -161,3 +186,28 @@ class HttpTransport:
         self._prepared.clear()
         for pool in pools:
             await pool.aclose()
+
+
+def _status_error(response: httpx.Response, proxy: Proxy | None) -> TransportError:
+    status = response.status_code
+    described = f"HTTP {status} {response.reason_phrase}".strip()
+    if proxy is not None and (status in PROXY_STATUSES):
+        return TransportError(f"proxy {proxy.url} answered {described}")
+    if 300 <= status < 400:
+        location = response.headers.get("location", "")
+        where = _shown_location(location) if location else "nowhere (no Location header)"
+        return TransportError(f"{described}: redirected to {where}; redirects are not followed")
+    if status >= 400:
+        return TransportError(described)
+    return InvalidReplyError(f"unexpected {described}")
+
+
+def _shown_location(location: str) -> str:
+    """A Location as it may be shown: no credentials, no line longer than needed."""
+    try:
+        url = httpx.URL(location)
+    except httpx.InvalidURL:
+        return repr(location[:100])
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return str(url)[:200]

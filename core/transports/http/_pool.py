@@ -6,16 +6,25 @@ to a hundred origins at once (encode/httpx#3215). This transport keeps a list of
 keep-alive connections per origin and nothing else, writes the request head itself and
 parses responses with ``httptools`` (llhttp, the parser behind uvicorn).
 
-What it does not do, because a supplier call never needs it: HTTP/2, proxies, redirects,
-``Expect: 100-continue``, request body streaming. Time limits are the caller's: cancel the
-call and the connection is closed, never reused.
+It goes through an HTTP proxy when the request says so (``request.extensions["proxy"]``,
+see ``_proxy.py``): ``http://`` targets in absolute form, ``https://`` ones through a CONNECT
+tunnel (``_connect.py``). Interim ``1xx`` responses are skipped; a connection whose state is
+unclear after a reply (bytes after it, a response to nothing) is closed, never reused. At
+most ``max_connections_per_origin`` connections are open to one origin; more calls wait.
+
+A request is sent twice only when it provably never reached the server: a reused keep-alive
+connection that died before any byte of the reply came back gets one fresh try.
+
+What it does not do, because a supplier call never needs it: HTTP/2, redirects,
+``Expect: 100-continue``, request body streaming. Time limits are the caller's (but for the
+connect timeout, ``request.extensions["timeout"]["connect"]``): cancel the call and the
+connection is closed, never reused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,21 +32,26 @@ from collections.abc import AsyncIterator, Callable
 import httptools
 import httpx
 
+from core.transports.http._connect import open_connection
+from core.transports.http._proxy import Proxy
+
 __all__ = ["PoolTransport"]
 
 #: pause reading from a socket when this much body is buffered and not yet consumed
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
 
-Origin = tuple[str, str, int]
+Origin = tuple[str, str, int, Proxy | None]
+"""scheme, host, port and the proxy in between: connections are shared only within one"""
 
 
 class _Connection(asyncio.Protocol):
     """One TCP (or TLS) connection and the response currently being read on it."""
 
-    def __init__(self, origin: Origin) -> None:
+    def __init__(self, origin: Origin, on_closed: Callable[[], None] | None = None) -> None:
         self.origin = origin
         self.transport: asyncio.Transport | None = None
+        self._on_closed = on_closed
         self.idle_since = 0.0
         self._parser = httptools.HttpResponseParser(self)
         self._headers: list[tuple[bytes, bytes]] = []
@@ -53,6 +67,8 @@ class _Connection(asyncio.Protocol):
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
+        self._interim = False  # the response being parsed is a 1xx
+        self._unclear = False  # a byte arrived that belongs to no request
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -62,6 +78,10 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._received_any = True
+        if self._complete:
+            self._unclear = True  # a response to nothing: the connection's state is unknown
+            self.close()
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -86,6 +106,7 @@ class _Connection(asyncio.Protocol):
                 error = httpx.ReadError(f"connection lost: {exc}")
             self._fail(error)
         self.transport = None
+        self._closed()
 
     def pause_writing(self) -> None:  # request bodies are small: nothing to throttle
         pass
@@ -95,6 +116,11 @@ class _Connection(asyncio.Protocol):
 
     # -- httptools callbacks -------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        if self._complete:  # bytes after the reply, in the same read
+            self._unclear = True
+            self._fail(httpx.RemoteProtocolError("data after the end of the reply"))
+
     def on_status(self, status: bytes) -> None:
         self._reason += status
 
@@ -103,6 +129,11 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            # 100 Continue, 103 Early Hints…: the final response follows on the same bytes
+            self._interim = True
+            self._headers, self._reason = [], b""
+            return
         framed = any(
             name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
         )
@@ -119,6 +150,9 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
         self._complete = True
         self._keep_alive = bool(self._parser.should_keep_alive())
         self._wake()
@@ -130,6 +164,7 @@ class _Connection(asyncio.Protocol):
         return (
             self._complete
             and self._keep_alive
+            and not self._unclear
             and self.transport is not None
             and not (self.transport.is_closing())
         )
@@ -145,7 +180,7 @@ class _Connection(asyncio.Protocol):
         self._headers, self._reason = [], b""
         self._chunks.clear()
         self._buffered, self._complete, self._keep_alive, self._until_eof = 0, False, False, False
-        self._error, self._received_any = None, False
+        self._error, self._received_any, self._interim = None, False, False
         self._head = asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
         return self._head
@@ -174,6 +209,12 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
             self.transport = None
+        self._closed()
+
+    def _closed(self) -> None:
+        on_closed, self._on_closed = self._on_closed, None
+        if on_closed is not None:
+            on_closed()
 
     def _fail(self, error: Exception) -> None:
         self._error = error
@@ -203,9 +244,12 @@ class _Body(httpx.AsyncByteStream):
             self._pool._release(self._connection)
 
 
-def _head(request: httpx.Request, body: bytes) -> bytes:
+def _head(request: httpx.Request, body: bytes, proxy: Proxy | None) -> bytes:
     url = request.url
     target = url.raw_path or b"/"
+    if proxy is not None and url.scheme == "http":
+        # absolute form, for the proxy to know where to go (RFC 9112 §3.2.2)
+        target = b"http://" + url.netloc + target
     lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), target)]
     has_host = False
     for name, value in request.headers.raw:
@@ -219,6 +263,8 @@ def _head(request: httpx.Request, body: bytes) -> bytes:
         lines.append(name + b": " + value)
     if not has_host:
         lines.append(b"Host: " + url.netloc)
+    if proxy is not None and url.scheme == "http" and proxy.authorization is not None:
+        lines.append(b"Proxy-Authorization: " + proxy.authorization)
     lines.append(b"Content-Length: %d" % len(body))
     lines.append(b"Connection: keep-alive")
     return b"\r\n".join(lines) + b"\r\n\r\n"
@@ -232,24 +278,33 @@ class PoolTransport(httpx.AsyncBaseTransport):
         *,
         ssl_context: Callable[[], ssl.SSLContext] | None = None,
         max_idle_per_origin: int = 8,
+        max_connections_per_origin: int = 32,
         keepalive_s: float = 30.0,
     ) -> None:
         self._ssl_factory = ssl_context
         self._ssl_context: ssl.SSLContext | None = None
         self._max_idle = max_idle_per_origin
+        self._max_open = max(max_connections_per_origin, 1)
         self._keepalive_s = keepalive_s
         self._idle: dict[Origin, list[_Connection]] = {}
         self._active: set[_Connection] = set()
         self._preconnecting: dict[Origin, asyncio.Task[None]] = {}
+        # connections open or being opened, per origin, and the calls waiting for one
+        self._open: dict[Origin, int] = {}
+        self._waiting: dict[Origin, collections.deque[asyncio.Future[None]]] = {}
+        self._connect_timeout: dict[Origin, float | None] = {}
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._closed:
             raise httpx.ConnectError("transport closed")
+        proxy: Proxy | None = request.extensions.get("proxy")
         body = request.content  # supplier requests are small and already in memory
-        head = _head(request, body)
+        head = _head(request, body, proxy)
         url = request.url
-        origin: Origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        default_port = 443 if url.scheme == "https" else 80
+        origin: Origin = (url.scheme, url.host, url.port or default_port, proxy)
+        self._connect_timeout[origin] = request.extensions.get("timeout", {}).get("connect")
         connection, reused = await self._acquire(origin)
         try:
             try:
@@ -257,7 +312,8 @@ class PoolTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError:
                 if not (reused and not connection.received_any):
                     raise
-                # a pooled connection the server had already closed: one fresh try
+                # a pooled connection the server had already closed: the request never
+                # reached it, so one fresh try cannot make it happen twice
                 connection.close()
                 self._active.discard(connection)
                 connection, _ = await self._acquire(origin, fresh=True)
@@ -291,42 +347,79 @@ class PoolTransport(httpx.AsyncBaseTransport):
         return None
 
     async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
-        if not fresh:
-            connection = self._pop_idle(origin)
-            replacement = self._preconnecting.get(origin)
-            if connection is None and replacement is not None:
-                # a replacement is already being opened: waiting for it beats a second connect
-                await asyncio.shield(replacement)
+        while True:
+            if not fresh:
                 connection = self._pop_idle(origin)
-            if connection is not None:
-                self._active.add(connection)
-                return connection, True
-        scheme, host, port = origin
-        loop = asyncio.get_running_loop()
-        context = None
-        if scheme == "https":
-            if self._ssl_context is None:
-                factory = self._ssl_factory or ssl.create_default_context
-                self._ssl_context = factory()
-            context = self._ssl_context
+                replacement = self._preconnecting.get(origin)
+                if connection is None and replacement is not None:
+                    # a replacement is already being opened: waiting for it beats a second connect
+                    await asyncio.shield(replacement)
+                    connection = self._pop_idle(origin)
+                if connection is not None:
+                    self._active.add(connection)
+                    return connection, True
+            if self._open.get(origin, 0) < self._max_open:
+                return await self._connect(origin), False
+            # at the bound: wait for a connection to come back idle or to close
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.setdefault(origin, collections.deque()).append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_one(origin)  # woken, then cancelled: pass the turn on
+                else:
+                    waiting = self._waiting.get(origin)
+                    if waiting is not None and waiter in waiting:
+                        waiting.remove(waiter)
+                raise
+            fresh = False
+
+    async def _connect(self, origin: Origin) -> _Connection:
+        scheme, host, port, proxy = origin
+        self._open[origin] = self._open.get(origin, 0) + 1
+        opened = False
         try:
-            _, connection = await loop.create_connection(
-                lambda: _Connection(origin),
+            _, connection = await open_connection(
+                lambda: _Connection(origin, on_closed=lambda: self._forget(origin)),
+                scheme,
                 host,
                 port,
-                ssl=context,
-                server_hostname=host if context is not None else None,
+                proxy=proxy,
+                ssl_context=self._context,
+                timeout=self._connect_timeout.get(origin),
             )
-        except ConnectionRefusedError:
-            raise httpx.ConnectError("connection refused") from None
-        except ssl.SSLError as exc:
-            raise httpx.ConnectError(f"TLS handshake failed: {exc.reason or exc}") from None
-        except socket.gaierror:
-            raise httpx.ConnectError("cannot resolve host") from None
-        except OSError as exc:
-            raise httpx.ConnectError(f"cannot connect: {exc.strerror or exc}") from None
+            opened = True
+        finally:
+            if not opened:
+                self._forget(origin)
         self._active.add(connection)
-        return connection, False
+        return connection
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            factory = self._ssl_factory or ssl.create_default_context
+            self._ssl_context = factory()
+        return self._ssl_context
+
+    def _forget(self, origin: Origin) -> None:
+        """A connection to ``origin`` closed (or never opened): its place is free."""
+        count = self._open.get(origin, 0) - 1
+        if count > 0:
+            self._open[origin] = count
+        else:
+            self._open.pop(origin, None)
+        self._wake_one(origin)
+
+    def _wake_one(self, origin: Origin) -> None:
+        waiting = self._waiting.get(origin)
+        while waiting:
+            waiter = waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+        if not waiting:
+            self._waiting.pop(origin, None)
 
     def _replace(self, origin: Origin) -> None:
         """Open a fresh idle connection in place of an abandoned one, in the background.
@@ -338,6 +431,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             self._closed
             or origin in self._preconnecting
             or len(self._idle.get(origin, ())) >= self._max_idle
+            or self._open.get(origin, 0) >= self._max_open
         ):
             return
         task = asyncio.get_running_loop().create_task(self._preconnect(origin))
@@ -346,7 +440,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def _preconnect(self, origin: Origin) -> None:
         try:
-            connection, _ = await self._acquire(origin, fresh=True)
+            connection = await self._connect(origin)
         except httpx.TransportError:
             return  # the next real call will say what is wrong
         self._release(connection)
@@ -362,6 +456,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             return
         connection.idle_since = time.monotonic()
         idle.append(connection)
+        self._wake_one(connection.origin)
 
     async def settle(self) -> None:
         """Wait for the replacement connections being opened in the background."""

@@ -1,0 +1,158 @@
+"""Opening one connection to an origin: directly, to an HTTP proxy, or through a CONNECT tunnel.
+
+Every failure is an ``httpx.ConnectError`` (``httpx.ProxyError`` when the proxy is at
+fault) whose message names the proxy, never the supplier, when the proxy is the problem.
+The whole of it (TCP, tunnel, TLS handshake) runs under one connect timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Callable
+from typing import TypeVar
+
+import httpx
+
+from core.transports.http._proxy import Proxy
+
+__all__ = ["open_connection"]
+
+#: a CONNECT reply's head larger than this is not a proxy talking
+MAX_TUNNEL_HEAD = 16 * 1024
+
+P = TypeVar("P", bound=asyncio.Protocol)
+
+
+class _TunnelReply(asyncio.Protocol):
+    """Reads the proxy's reply to CONNECT, up to the end of its head."""
+
+    def __init__(self) -> None:
+        self.head: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        end = self._buffer.find(b"\r\n\r\n")
+        if end >= 0 and not self.head.done():
+            # nothing may follow: the server speaks only once our TLS hello reached it
+            if end + 4 != len(self._buffer):
+                self.head.set_exception(ValueError("data after the CONNECT reply"))
+            else:
+                self.head.set_result(self._buffer[:end])
+        elif len(self._buffer) > MAX_TUNNEL_HEAD and not self.head.done():
+            self.head.set_exception(ValueError("CONNECT reply head too large"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.head.done():
+            self.head.set_exception(ConnectionError("closed during CONNECT"))
+
+
+def _connect_error(exc: OSError, what: str) -> httpx.ConnectError:
+    if isinstance(exc, ConnectionRefusedError):
+        reason = "connection refused"
+    elif isinstance(exc, socket.gaierror):
+        reason = "cannot resolve host"
+    elif isinstance(exc, ssl.SSLError):
+        reason = f"TLS handshake failed: {exc.reason or exc}"
+    else:
+        reason = f"cannot connect: {exc.strerror or exc}"
+    return httpx.ConnectError(f"{what}{reason}")
+
+
+def _proxy_error(proxy: Proxy, reason: str) -> httpx.ProxyError:
+    return httpx.ProxyError(f"proxy {proxy.url}: {reason}")
+
+
+async def _tunnel(
+    loop: asyncio.AbstractEventLoop, proxy: Proxy, host: str, port: int
+) -> asyncio.Transport:
+    try:
+        transport, reply = await loop.create_connection(_TunnelReply, proxy.host, proxy.port)
+    except OSError as exc:
+        raise _proxy_error(proxy, str(_connect_error(exc, ""))) from None
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    lines = [f"CONNECT {authority} HTTP/1.1".encode(), f"Host: {authority}".encode()]
+    if proxy.authorization is not None:
+        lines.append(b"Proxy-Authorization: " + proxy.authorization)
+    transport.write(b"\r\n".join(lines) + b"\r\n\r\n")
+    try:
+        head = await reply.head
+    except (ValueError, ConnectionError) as exc:
+        transport.close()
+        raise _proxy_error(proxy, f"tunnel to {authority} failed: {exc}") from None
+    except BaseException:
+        transport.close()
+        raise
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        transport.close()
+        raise _proxy_error(proxy, f"not an HTTP proxy reply to CONNECT: {status_line[:80]!r}")
+    if not 200 <= int(parts[1]) < 300:
+        transport.close()
+        reason = " ".join(parts[1:])[:100]
+        raise _proxy_error(proxy, f"refused the tunnel to {authority}: HTTP {reason}")
+    assert isinstance(transport, asyncio.Transport)
+    return transport
+
+
+async def _open(
+    protocol_factory: Callable[[], P],
+    scheme: str,
+    host: str,
+    port: int,
+    proxy: Proxy | None,
+    ssl_context: Callable[[], ssl.SSLContext],
+) -> tuple[asyncio.Transport, P]:
+    loop = asyncio.get_running_loop()
+    if proxy is not None and scheme == "https":
+        raw = await _tunnel(loop, proxy, host, port)
+        protocol = protocol_factory()
+        try:
+            transport = await loop.start_tls(raw, protocol, ssl_context(), server_hostname=host)
+        except OSError as exc:
+            raw.close()
+            raise _connect_error(exc, "") from None
+        except BaseException:
+            raw.close()
+            raise
+        assert transport is not None
+        protocol.connection_made(transport)  # start_tls does not call it
+        return transport, protocol
+    if proxy is not None:  # plain http: requests go to the proxy in absolute form
+        try:
+            return await loop.create_connection(protocol_factory, proxy.host, proxy.port)
+        except OSError as exc:
+            raise _proxy_error(proxy, str(_connect_error(exc, ""))) from None
+    context = ssl_context() if scheme == "https" else None
+    try:
+        return await loop.create_connection(
+            protocol_factory,
+            host,
+            port,
+            ssl=context,
+            server_hostname=host if context is not None else None,
+        )
+    except OSError as exc:
+        raise _connect_error(exc, "") from None
+
+
+async def open_connection(
+    protocol_factory: Callable[[], P],
+    scheme: str,
+    host: str,
+    port: int,
+    *,
+    proxy: Proxy | None,
+    ssl_context: Callable[[], ssl.SSLContext],
+    timeout: float | None,
+) -> tuple[asyncio.Transport, P]:
+    """Open a connection for ``scheme://host:port`` and return its transport and protocol."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _open(protocol_factory, scheme, host, port, proxy, ssl_context)
+    except TimeoutError:
+        where = f"proxy {proxy.url}" if proxy is not None else f"{host}:{port}"
+        raise httpx.ConnectTimeout(f"connect timeout ({timeout:g} s) to {where}") from None
