@@ -191,15 +191,19 @@ class HttpTransport:
 def _status_error(response: httpx.Response, proxy: Proxy | None) -> TransportError:
     status = response.status_code
     described = f"HTTP {status} {response.reason_phrase}".strip()
-    if proxy is not None and (status in PROXY_STATUSES):
+    if proxy is not None and status in PROXY_STATUSES:
         return TransportError(f"proxy {proxy.url} answered {described}")
+    # through a proxy, any other status may be the proxy's or the supplier's: say both
+    through = f" (through proxy {proxy.url})" if proxy is not None else ""
     if 300 <= status < 400:
         location = response.headers.get("location", "")
         where = _shown_location(location) if location else "nowhere (no Location header)"
-        return TransportError(f"{described}: redirected to {where}; redirects are not followed")
+        return TransportError(
+            f"{described}: redirected to {where}; redirects are not followed{through}"
+        )
     if status >= 400:
-        return TransportError(described)
-    return InvalidReplyError(f"unexpected {described}")
+        return TransportError(f"{described}{through}")
+    return InvalidReplyError(f"unexpected {described}{through}")
 
 
 def _shown_location(location: str) -> str:

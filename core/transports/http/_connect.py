@@ -30,17 +30,16 @@ class _TunnelReply(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.head: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.trailing = False
+        """bytes came after the head: a refusal's body, or a broken tunnel"""
         self._buffer = b""
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         end = self._buffer.find(b"\r\n\r\n")
         if end >= 0 and not self.head.done():
-            # nothing may follow: the server speaks only once our TLS hello reached it
-            if end + 4 != len(self._buffer):
-                self.head.set_exception(ValueError("data after the CONNECT reply"))
-            else:
-                self.head.set_result(self._buffer[:end])
+            self.head.set_result(self._buffer[:end])
+            self.trailing = len(self._buffer) > end + 4
         elif len(self._buffer) > MAX_TUNNEL_HEAD and not self.head.done():
             self.head.set_exception(ValueError("CONNECT reply head too large"))
 
@@ -94,6 +93,9 @@ async def _tunnel(
         transport.close()
         reason = " ".join(parts[1:])[:100]
         raise _proxy_error(proxy, f"refused the tunnel to {authority}: HTTP {reason}")
+    if reply.trailing:  # the supplier speaks only once our TLS hello reached it
+        transport.close()
+        raise _proxy_error(proxy, f"tunnel to {authority} failed: data after the CONNECT reply")
     assert isinstance(transport, asyncio.Transport)
     return transport
 
