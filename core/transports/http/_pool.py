@@ -122,12 +122,18 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError("data after the end of the reply"))
 
     def on_status(self, status: bytes) -> None:
+        if self._unclear:  # the rest of a response to nothing
+            return
         self._reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._unclear:  # the rest of a response to nothing
+            return
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._unclear:  # the rest of a response to nothing
+            return
         status = self._parser.get_status_code()
         if 100 <= status < 200 and status != 101:
             # 100 Continue, 103 Early Hints…: the final response follows on the same bytes
@@ -142,6 +148,8 @@ class _Connection(asyncio.Protocol):
             self._head.set_result((self._parser.get_status_code(), self._headers, self._reason))
 
     def on_body(self, body: bytes) -> None:
+        if self._unclear:  # the rest of a response to nothing
+            return
         self._chunks.append(body)
         self._buffered += len(body)
         if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
@@ -150,6 +158,8 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self._unclear:  # the rest of a response to nothing
+            return
         if self._interim:
             self._interim = False
             return

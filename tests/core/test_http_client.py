@@ -1,0 +1,302 @@
+"""The HTTP client's promises, against hand-made servers on real loopback sockets: decoding,
+redirects, connections left in an unclear state, the retry rule, the per-origin bound and
+the connect timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import core
+from core import Status
+from core.transports.http._decoding import CappedDecoder
+from tests.support.scripted import ScriptedFleet, raw
+
+pytestmark = pytest.mark.timeout(30)
+
+QUOTE = json.dumps(
+    {
+        "supplier_id": "x",
+        "product_id": "SKU-1",
+        "unit_price": 2.0,
+        "total_price": 2.0,
+        "currency": "EUR",
+        "valid_until": "2026-12-31T00:00:00",
+        "in_stock": True,
+        "delivery_days": 1,
+    }
+).encode()
+REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(QUOTE), QUOTE)
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
+
+
+@asynccontextmanager
+async def hand_server(handle: Handler) -> AsyncIterator[tuple[str, list[int]]]:
+    """``(url, [requests per connection])``; ``handle(reader, writer, connection number)``."""
+    connections: list[int] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(0)
+        try:
+            await handle(reader, writer, len(connections) - 1)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/quote", connections
+
+
+async def read_request(reader: asyncio.StreamReader) -> bool:
+    """One request's head and body; False at the end of the connection."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return False
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length")
+    )
+    await reader.readexactly(length)
+    return True
+
+
+def config(url: str, suppliers: int = 1, **defaults: Any) -> core.Config:
+    return core.parse_config(
+        {
+            "defaults": defaults,
+            "suppliers": [{"name": f"s{i}", "url": url} for i in range(suppliers)],
+        }
+    )
+
+
+async def compare(url: str, **defaults: Any) -> core.SupplierResult[core.Quote]:
+    async with core.PriceComparator(config(url, **defaults)) as comparator:
+        return (await comparator.compare("SKU-1", 1)).suppliers[0]
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", gzip.compress(QUOTE)),
+        ("gzip", gzip.compress(QUOTE[:40]) + gzip.compress(QUOTE[40:])),  # two members
+        ("deflate", zlib.compress(QUOTE)),  # zlib-wrapped, as RFC 9110 says
+        ("deflate", raw_deflate(QUOTE)),  # raw, as some servers send it
+    ],
+)
+async def test_compressed_bodies_decode(encoding: str, body: bytes) -> None:
+    behaviour = raw(body, headers={"Content-Encoding": encoding})
+    async with ScriptedFleet({"z": behaviour}) as fleet:
+        result = await compare(fleet.suppliers["z"].url)
+    assert result.status is Status.OK, result.error
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_truncated_compressed_body_is_invalid(encoding: str) -> None:
+    whole = gzip.compress(QUOTE) if encoding == "gzip" else zlib.compress(QUOTE)
+    behaviour = raw(whole[:-6], headers={"Content-Encoding": encoding})
+    async with ScriptedFleet({"z": behaviour}) as fleet:
+        result = await compare(fleet.suppliers["z"].url)
+    assert result.status is Status.INVALID
+    assert result.error == "truncated compressed body"
+
+
+def test_raw_deflate_is_recognised_even_when_it_arrives_byte_by_byte() -> None:
+    decoder = CappedDecoder("deflate", 10_000)
+    out = b"".join(
+        decoder.feed(raw_deflate(QUOTE)[i : i + 1]) for i in range(len(raw_deflate(QUOTE)))
+    )
+    assert out + decoder.finish() == QUOTE
+
+
+def test_the_cap_counts_every_gzip_member() -> None:
+    decoder = CappedDecoder("gzip", 100)
+    with pytest.raises(core.InvalidReplyError, match="reply larger than 100 bytes"):
+        decoder.feed(gzip.compress(b"a" * 60) + gzip.compress(b"b" * 60))
+
+
+# -- redirects -----------------------------------------------------------------------------
+
+
+async def test_a_redirect_is_an_error_naming_where_it_pointed_without_credentials() -> None:
+    async def moved(http: web.Request, request: dict[str, Any]) -> web.StreamResponse:
+        return web.Response(
+            status=302, headers={"Location": "https://user:hunter2@elsewhere.example/v2/quote"}
+        )
+
+    async with ScriptedFleet({"moved": moved}) as fleet:
+        result = await compare(fleet.suppliers["moved"].url)
+    assert result.status is Status.ERROR
+    assert result.error == (
+        "HTTP 302 Found: redirected to https://elsewhere.example/v2/quote; "
+        "redirects are not followed"
+    )
+
+
+# -- connections whose state is unclear ------------------------------------------------------
+
+
+async def test_bytes_after_a_reply_close_the_connection() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while await read_request(reader):
+            writer.write(REPLY + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    async with hand_server(handle) as (url, connections):
+        async with core.PriceComparator(config(url)) as comparator:
+            first = await comparator.compare("SKU-1", 1)
+            second = await comparator.compare("SKU-1", 1)
+    assert [first.suppliers[0].status, second.suppliers[0].status] == [Status.OK, Status.OK]
+    assert len(connections) == 2  # the first connection was not reused
+
+
+async def test_a_response_to_nothing_closes_the_idle_connection() -> None:
+    closed_by_client = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request(reader)
+        writer.write(REPLY)
+        await writer.drain()
+        if n == 0:
+            writer.write(REPLY)  # while the connection sits idle in the pool
+            await writer.drain()
+            assert await reader.read() == b""
+            closed_by_client.set()
+            return
+        while await read_request(reader):
+            writer.write(REPLY)
+
+    async with hand_server(handle) as (url, connections):
+        async with core.PriceComparator(config(url)) as comparator:
+            first = await comparator.compare("SKU-1", 1)
+            await closed_by_client.wait()
+            second = await comparator.compare("SKU-1", 1)
+    assert [first.suppliers[0].status, second.suppliers[0].status] == [Status.OK, Status.OK]
+    assert len(connections) == 2
+
+
+# -- the retry rule ------------------------------------------------------------------------
+
+
+async def test_a_reused_connection_that_dies_before_any_byte_is_retried_once() -> None:
+    requests_seen = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        nonlocal requests_seen
+        while await read_request(reader):
+            requests_seen += 1
+            if n == 0 and requests_seen == 2:
+                return  # the keep-alive connection dies under the second request
+            writer.write(REPLY)
+
+    async with hand_server(handle) as (url, connections):
+        async with core.PriceComparator(config(url)) as comparator:
+            results = [(await comparator.compare("SKU-1", 1)).suppliers[0] for _ in range(2)]
+    assert [r.status for r in results] == [Status.OK, Status.OK]
+    assert len(connections) == 2 and requests_seen == 3
+
+
+async def test_a_connection_that_dies_after_a_byte_came_back_is_never_retried() -> None:
+    requests_seen = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        nonlocal requests_seen
+        while await read_request(reader):
+            requests_seen += 1
+            if requests_seen == 2:
+                writer.write(b"HTTP/1.1 200")  # then the server dies mid-head
+                await writer.drain()
+                return
+            writer.write(REPLY)
+
+    async with hand_server(handle) as (url, _connections):
+        async with core.PriceComparator(config(url)) as comparator:
+            results = [(await comparator.compare("SKU-1", 1)).suppliers[0] for _ in range(2)]
+    assert [r.status for r in results] == [Status.OK, Status.ERROR]
+    assert requests_seen == 2  # sent once: it may have been acted upon
+
+
+async def test_a_fresh_connection_is_never_retried() -> None:
+    requests_seen = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        nonlocal requests_seen
+        if await read_request(reader):
+            requests_seen += 1
+
+    async with hand_server(handle) as (url, connections):
+        result = await compare(url)
+    assert result.status is Status.ERROR and requests_seen == 1 and len(connections) == 1
+
+
+# -- the bound on connections per origin ------------------------------------------------------
+
+
+async def test_connections_per_origin_are_bounded_and_the_rest_wait() -> None:
+    open_now = peak = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        nonlocal open_now, peak
+        open_now += 1
+        peak = max(peak, open_now)
+        try:
+            while await read_request(reader):
+                await asyncio.sleep(0.02)  # a supplier that takes its time
+                writer.write(REPLY)
+        finally:
+            open_now -= 1
+
+    async with hand_server(handle) as (url, connections):
+        transport = core.HttpTransport(max_connections_per_origin=2)
+        async with core.PriceComparator(
+            config(url, suppliers=8), transport=transport
+        ) as comparator:
+            comparison = await comparator.compare("SKU-1", 1, strategy="all")
+        await transport.aclose()
+    assert [r.status for r in comparison.suppliers] == [Status.OK] * 8
+    assert peak == 2 and len(connections) == 2
+
+
+# -- the connect timeout -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("defaults", "shown"), [({"connect_timeout": 0.2}, "0.2"), ({"supplier_timeout": 0.6}, "0.3")]
+)
+async def test_a_connect_that_hangs_times_out_inside_the_call(
+    defaults: dict[str, float], shown: str
+) -> None:
+    """A proxy that accepts and never answers the CONNECT: the connect timeout (default: half
+    the call's) ends it as an error naming the proxy, before the call's own timeout."""
+
+    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await reader.read()
+
+    async with hand_server(mute) as (url, _):
+        proxy = url.removesuffix("/quote")
+        supplier = {"name": "tls", "url": "https://supplier.example/quote", "proxy": proxy}
+        parsed = core.parse_config({"defaults": defaults, "suppliers": [supplier]})
+        started = time.perf_counter()
+        async with core.PriceComparator(parsed) as comparator:
+            result = (await comparator.compare("SKU-1", 1)).suppliers[0]
+    assert result.status is Status.ERROR
+    assert result.error == f"connect timeout ({shown} s) to proxy {proxy}"
+    assert time.perf_counter() - started < 0.6 + 0.5
