@@ -180,7 +180,7 @@ def test_demo_toml_is_the_demo_fleet() -> None:
         f"http://127.0.0.1:{9101 + i}/quote" for i in range(len(config.suppliers))
     ]
     assert config.defaults == core.Defaults(
-        timeout=5.0, supplier_timeout=2.0, strategy="best", min_responses=1
+        timeout=5.0, supplier_timeout=2.0, strategy="best", min_responses=1, proxy=False
     )
     fleet = fleet_from_profile(core.resource("demo.toml"))
     profiles = [s.profile for s in fleet.suppliers]
