@@ -107,10 +107,12 @@ async def _open(
     port: int,
     proxy: Proxy | None,
     ssl_context: Callable[[], ssl.SSLContext],
+    stage: list[str],
 ) -> tuple[asyncio.Transport, P]:
     loop = asyncio.get_running_loop()
     if proxy is not None and scheme == "https":
         raw = await _tunnel(loop, proxy, host, port)
+        stage[0] = f"{host}:{port} (TLS handshake through proxy {proxy.url})"
         protocol = protocol_factory()
         try:
             transport = await loop.start_tls(raw, protocol, ssl_context(), server_hostname=host)
@@ -152,9 +154,10 @@ async def open_connection(
     timeout: float | None,
 ) -> tuple[asyncio.Transport, P]:
     """Open a connection for ``scheme://host:port`` and return its transport and protocol."""
+    # what the connect was waiting for, should it time out
+    stage = [f"proxy {proxy.url}" if proxy is not None else f"{host}:{port}"]
     try:
         async with asyncio.timeout(timeout):
-            return await _open(protocol_factory, scheme, host, port, proxy, ssl_context)
+            return await _open(protocol_factory, scheme, host, port, proxy, ssl_context, stage)
     except TimeoutError:
-        where = f"proxy {proxy.url}" if proxy is not None else f"{host}:{port}"
-        raise httpx.ConnectTimeout(f"connect timeout ({timeout:g} s) to {where}") from None
+        raise httpx.ConnectTimeout(f"connect timeout ({timeout:g} s) to {stage[0]}") from None

@@ -358,6 +358,8 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
         while True:
+            if self._closed:
+                raise httpx.ConnectError("transport closed")
             if not fresh:
                 connection = self._pop_idle(origin)
                 replacement = self._preconnecting.get(origin)
@@ -376,12 +378,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
             try:
                 await waiter
             except BaseException:
+                # a cancelled waiter stays queued and is skipped when its turn comes;
+                # one woken and then cancelled passes its turn on
                 if waiter.done() and not waiter.cancelled():
-                    self._wake_one(origin)  # woken, then cancelled: pass the turn on
-                else:
-                    waiting = self._waiting.get(origin)
-                    if waiting is not None and waiter in waiting:
-                        waiting.remove(waiter)
+                    self._wake_one(origin)
                 raise
             fresh = False
 
