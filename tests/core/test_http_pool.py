@@ -68,6 +68,7 @@ class FakeTransport(asyncio.Transport):
         super().__init__()
         self.reading = True
         self.written = b""
+        self.closed = False
 
     def pause_reading(self) -> None:
         self.reading = False
@@ -79,11 +80,14 @@ class FakeTransport(asyncio.Transport):
         self.written += bytes(data)
 
     def is_closing(self) -> bool:
-        return False
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
 
 
 async def test_a_connection_paused_on_an_unread_body_reads_again_when_reused() -> None:
-    connection = _Connection(("http", "127.0.0.1", 1))
+    connection = _Connection(("http", "127.0.0.1", 1, None))
     transport = FakeTransport()
     connection.connection_made(transport)
     connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
@@ -94,3 +98,29 @@ async def test_a_connection_paused_on_an_unread_body_reads_again_when_reused() -
     assert transport.reading
     connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
     assert (await head)[0] == 200
+
+
+async def test_interim_responses_are_skipped_and_the_final_one_is_the_reply() -> None:
+    connection = _Connection(("http", "127.0.0.1", 1, None))
+    connection.connection_made(FakeTransport())
+    head = connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
+    connection.data_received(b"HTTP/1.1 100 Continue\r\n\r\n")
+    connection.data_received(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n")
+    assert not head.done()
+    connection.data_received(b"HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\n{}")
+    status, headers, _ = await head
+    assert status == 200 and headers == [(b"X-Final", b"yes"), (b"Content-Length", b"2")]
+    assert [chunk async for chunk in connection.body()] == [b"{}"]
+    assert connection.reusable
+
+
+async def test_a_response_to_nothing_makes_a_connection_unusable() -> None:
+    connection = _Connection(("http", "127.0.0.1", 1, None))
+    connection.connection_made(FakeTransport())
+    head = connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    assert (await head)[0] == 200 and connection.reusable
+    transport = connection.transport
+    assert isinstance(transport, FakeTransport)
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    assert not connection.reusable and transport.closed
