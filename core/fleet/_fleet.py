@@ -57,7 +57,8 @@ class Fleet:
         if not latency_scale >= 0:
             raise ValueError(f"latency_scale must be 0 or more, got {latency_scale}")
         self.seed = seed
-        self.defaults = defaults or Defaults()
+        # its suppliers are on this machine: never through an HTTP_PROXY from the environment
+        self.defaults = defaults or Defaults(proxy=False)
         self.breaker = breaker or BreakerSettings()
         self.catalogue = catalogue or default_catalogue()
         self.latency_scale = latency_scale

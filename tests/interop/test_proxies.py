@@ -21,6 +21,8 @@ from aiohttp import web
 
 import core
 from core import Status
+from core.fleet import Fleet, embedded_demo_fleet
+from tests.fleet._helpers import quick
 from tests.interop import apps, servers
 from tests.support.scripted import closed_port
 
@@ -266,3 +268,15 @@ async def test_a_tunnel_refused_for_want_of_credentials_names_the_proxy(
         f"proxy http://127.0.0.1:{authenticating_proxy}: refused the tunnel to "
         f"localhost:{port}: HTTP 407 Proxy Authentication Required"
     )
+
+
+async def test_the_demo_fleets_are_never_proxied() -> None:
+    """An operator behind a proxy still gets the demo: its suppliers are on this machine."""
+    environ = {"HTTP_PROXY": f"http://127.0.0.1:{closed_port()}"}
+    async with embedded_demo_fleet(latency_scale=0.01) as demo, Fleet([quick("a")]) as generated:
+        for fleet in (demo, generated):
+            async with core.PriceComparator(fleet.config, environ=environ) as it:
+                comparison = await it.compare("SKU-123", 1, strategy="all")
+            errors = [r.error for r in comparison.suppliers if r.status is Status.ERROR]
+            assert not [e for e in errors if e and "proxy" in e]
+            assert comparison.quotes
