@@ -12,8 +12,9 @@ tunnel (``_connect.py``). Interim ``1xx`` responses are skipped; a connection wh
 unclear after a reply (bytes after it, a response to nothing) is closed, never reused. At
 most ``max_connections_per_origin`` connections are open to one origin; more calls wait.
 
-A request is sent twice only when it provably never reached the server: a reused keep-alive
-connection that died before any byte of the reply came back gets one fresh try.
+A request is sent again only when a keep-alive connection reused from the pool died before
+any byte of the reply came back (the server closing it while idle, typically): one fresh
+try. A fresh connection, or a reply cut off after its first byte, is never retried.
 
 What it does not do, because a supplier call never needs it: HTTP/2, redirects,
 ``Expect: 100-continue``, request body streaming. Time limits are the caller's (but for the
@@ -322,8 +323,8 @@ class PoolTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError:
                 if not (reused and not connection.received_any):
                     raise
-                # a pooled connection the server had already closed: the request never
-                # reached it, so one fresh try cannot make it happen twice
+                # a pooled connection that died before any byte came back, most likely
+                # closed by the server while idle: one fresh try (README, "The retry rule")
                 connection.close()
                 self._active.discard(connection)
                 connection, _ = await self._acquire(origin, fresh=True)
