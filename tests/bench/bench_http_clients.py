@@ -131,6 +131,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     rows = []
+    # loopback suppliers, never through an environment proxy (older versions: no such key)
+    direct = {"proxy": False} if "proxy" in core.SupplierConfig.model_fields else {}
     for size in (int(s) for s in args.sizes.split(",")):
         delays = [rng.uniform(0.005, 0.050) for _ in range(size)]
         process, ports = start_fleet(delays, "lean")
@@ -139,7 +141,7 @@ def main() -> None:
                 {
                     "defaults": {"timeout": 10.0, "supplier_timeout": 10.0},
                     "suppliers": [
-                        {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote", "proxy": False}
+                        {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote", **direct}
                         for i, port in enumerate(ports)
                     ],
                 }
