@@ -300,3 +300,27 @@ async def test_a_connect_that_hangs_times_out_inside_the_call(
     assert result.status is Status.ERROR
     assert result.error == f"connect timeout ({shown} s) to proxy {proxy}"
     assert time.perf_counter() - started < 0.6 + 0.5
+
+
+# -- through a proxy ---------------------------------------------------------------------
+
+
+async def test_a_proxy_answering_502_is_named_and_got_the_absolute_form() -> None:
+    heads: list[bytes] = []
+
+    async def gateway(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    async with hand_server(gateway) as (url, _):
+        proxy = url.removesuffix("/quote").replace("http://", "http://ops:pa%24%24@")
+        supplier = {"name": "s", "url": "http://supplier.example:8080/q?x=1", "proxy": proxy}
+        async with core.PriceComparator(core.parse_config({"suppliers": [supplier]})) as it:
+            result = (await it.compare("SKU-1", 1)).suppliers[0]
+    shown = url.removesuffix("/quote")
+    assert result.error == f"proxy {shown} answered HTTP 502 Bad Gateway"
+    lines = heads[0].split(b"\r\n")
+    assert lines[0] == b"POST http://supplier.example:8080/q?x=1 HTTP/1.1"
+    assert b"Host: supplier.example:8080" in lines
+    assert b"Proxy-Authorization: Basic b3BzOnBhJCQ=" in lines  # ops:pa$$
