@@ -9,7 +9,6 @@ body echoes its correlation id, which the client checks.
 from __future__ import annotations
 
 import asyncio
-import gzip
 
 import httpx
 import pytest
@@ -117,7 +116,3 @@ async def test_a_103_on_a_reused_connection_leaves_nothing_behind(
         assert sockets_to({stdlib_port}) == 1  # one kept-alive connection served them all
     assert [r.suppliers[0].status for r in results] == [Status.OK] * 4
     assert seen.correlation_ids == [r.correlation_id for r in results]
-
-
-def test_gzip_fixture_sanity() -> None:
-    assert gzip.decompress(gzip.compress(b"x")) == b"x"
