@@ -33,7 +33,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
+from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
+from core.cli._common import HelpFormatter, add_version, described
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
     config_error_box,
@@ -75,13 +77,23 @@ OnWindow = Callable[[MainWindow], Awaitable[object]]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scatterdash",
+        usage="scatterdash [--config FILE] [--screenshot PATH] [-v]\n"
+        "       scatterdash COMMAND [options]",
         description=(
-            "Scatterdash: compare supplier prices live. Without --config the window runs on "
-            "an embedded demo fleet of loopback suppliers. Headless: scatterdash compare …, "
-            "scatterdash fleet …"
+            "Scatterdash: compare supplier prices live. Without a COMMAND it opens the\n"
+            "window, on an embedded demo fleet of loopback suppliers unless --config is given."
+        ),
+        epilog=command_summaries(),
+        formatter_class=HelpFormatter,
+    )
+    add_version(parser)
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=described(
+            "TOML config with real suppliers (see resources/example.toml)", "the demo fleet"
         ),
     )
-    parser.add_argument("--config", metavar="FILE", help="TOML config with real suppliers")
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
@@ -89,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the window, run one comparison, save a PNG of the window and exit",
     )
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help=described("log more on stderr, -vv for debug", "warnings only"),
     )
     return parser
 
