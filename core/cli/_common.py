@@ -21,6 +21,7 @@ import logging
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 __all__ = [
     "EXIT_DECIDED",
@@ -39,7 +40,10 @@ __all__ = [
 
 EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
 
-Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Subparsers = argparse._SubParsersAction
 
 
 class UsageError(ValueError):
