@@ -8,8 +8,9 @@ checks every sub-command, including ones added later):
   as plain text, paragraphs kept, RST ````markup```` removed by :func:`plain`;
 - every option has a ``help`` that says what it is, its unit when it has one, and ends with
   its default: ``described("deadline for the whole comparison, in seconds", "the config's
-  defaults.timeout")`` gives "… (default: the config's defaults.timeout)"; flags (no value)
-  need no default;
+  defaults.timeout")`` gives "… (default: the config's defaults.timeout)"; a required
+  option ends with "(required)" (or "(required: this or --other)"); flags (no value) need
+  no default;
 - usage errors found after parsing (a value that cannot work with the config) raise
   :class:`UsageError`: one line on stderr naming the flag and the value, exit 2.
 """

@@ -38,10 +38,13 @@ def add_compare_parser(subparsers: Subparsers) -> None:
     source.add_argument(
         "--config",
         metavar="FILE",
-        help="TOML config with the suppliers (see resources/example.toml)",
+        help="TOML config with the suppliers, see resources/example.toml "
+        "(required: this or --demo)",
     )
     source.add_argument(
-        "--demo", action="store_true", help="compare against the embedded demo fleet"
+        "--demo",
+        action="store_true",
+        help="compare against the embedded demo fleet instead of a config",
     )
     parser.add_argument(
         "--product",
