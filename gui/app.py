@@ -126,7 +126,7 @@ def application() -> QApplication:
     QCoreApplication.setApplicationName(APPLICATION)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setApplicationDisplayName("Scatterdash")
+    # no display name: Qt would append " — Scatterdash" to a title that already starts with it
     # the window's closing is an event for serve(), not the end of the Qt loop
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("scatterdash"))
