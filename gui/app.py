@@ -270,9 +270,11 @@ async def serve(
             window.closed.connect(closed.set)
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGTERM, window.close)
+                loop.add_signal_handler(signal.SIGHUP, hang_up, window)
             if screenshot is not None:
                 return await take_screenshot(window, screenshot)
             window.show()
+            log.info("window open: %s", window.windowTitle())
             if on_window is not None:
                 await on_window(window)
             await closed.wait()
@@ -281,7 +283,16 @@ async def serve(
         heartbeat.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
+            loop.remove_signal_handler(signal.SIGHUP)
         uninstall()
+
+
+def hang_up(window: MainWindow) -> None:
+    """SIGHUP (the session or terminal went away): one line, then close as the user would."""
+    with contextlib.suppress(OSError, ValueError):  # stderr may be gone with the terminal
+        sys.stderr.write("scatterdash: hang-up signal; closing the window\n")
+        sys.stderr.flush()
+    window.close()
 
 
 async def take_screenshot(window: MainWindow, path: Path) -> int:
