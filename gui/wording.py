@@ -11,7 +11,8 @@ __all__ = ["DOWN", "RECOVERING", "HealthWords", "health_words", "window_title"]
 DOWN = frozenset({BreakerState.OPEN, BreakerState.FORCED_OPEN, BreakerState.DISABLED})
 """not called at all"""
 RECOVERING = frozenset({BreakerState.HALF_OPEN})
-"""trial calls only, after being down"""
+"""trial calls only, after being down; any other unhealthy supplier is "failing": its
+breaker is closed but its last call failed"""
 _SHOWN = 6
 
 
@@ -22,9 +23,18 @@ def window_title(source: str, suppliers: int) -> str:
 
 
 class HealthWords:
-    def __init__(self, healthy: int, total: int, down: list[str], recovering: list[str]) -> None:
+    def __init__(
+        self,
+        healthy: int,
+        total: int,
+        down: list[str],
+        recovering: list[str],
+        failing: list[str] | None = None,
+    ) -> None:
         self.healthy, self.total = healthy, total
         self.down, self.recovering = down, recovering
+        self.failing = failing or []
+        """called as usual (breaker closed), but the last call failed"""
 
     @property
     def summary(self) -> str:
@@ -32,9 +42,13 @@ class HealthWords:
 
     @property
     def detail(self) -> str:
-        """ "down: a, b · recovering: c" (empty when every supplier is healthy)."""
+        """ "down: a, b · recovering: c · failing: d" (empty when every supplier is healthy)."""
         parts = []
-        for label, names in (("down", self.down), ("recovering", self.recovering)):
+        for label, names in (
+            ("down", self.down),
+            ("recovering", self.recovering),
+            ("failing", self.failing),
+        ):
             if names:
                 more = f" +{len(names) - _SHOWN}" if len(names) > _SHOWN else ""
                 parts.append(f"{label}: {', '.join(names[:_SHOWN])}{more}")
@@ -46,5 +60,6 @@ def health_words(
 ) -> HealthWords:
     """``states``: (name, breaker state) of every supplier that is not healthy."""
     down = [name for name, state in states if state in DOWN]
-    recovering = [name for name, state in states if state not in DOWN]
-    return HealthWords(healthy, total, down, recovering)
+    recovering = [name for name, state in states if state in RECOVERING]
+    failing = [name for name, state in states if state not in DOWN | RECOVERING]
+    return HealthWords(healthy, total, down, recovering, failing)

@@ -32,7 +32,9 @@ def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet:
     assert model.rowCount() == len(fleet.suppliers)
     assert model.index(0, Column.BREAKER).data() == "closed"
     url = fleet.config.suppliers[0].url
-    assert model.index(0, Column.ADDRESS).data() == url.removeprefix("http://").removesuffix("/quote")
+    assert model.index(0, Column.ADDRESS).data() == url.removeprefix("http://").removesuffix(
+        "/quote"
+    )
     assert model.index(0, Column.ADDRESS).data(Qt.ItemDataRole.ToolTipRole) == url
     assert model.index(0, Column.TRANSPORT).data() == "http"
 

@@ -92,9 +92,13 @@ def test_health_words_classify_every_state() -> None:
         ("b", BreakerState.FORCED_OPEN),
         ("c", BreakerState.DISABLED),
         ("d", BreakerState.HALF_OPEN),
+        ("e", BreakerState.CLOSED),  # its last call failed
     ]
-    words = health_words(8, 12, states)
-    assert (words.summary, words.detail) == ("8/12 healthy", "down: a, b, c · recovering: d")
+    words = health_words(7, 12, states)
+    assert (words.summary, words.detail) == (
+        "7/12 healthy",
+        "down: a, b, c · recovering: d · failing: e",
+    )
     assert health_words(12, 12, []).detail == ""
 
 
@@ -174,7 +178,7 @@ def test_closing_a_window_ends_its_work_whoever_made_it(aloop: AsyncLoop, fleet:
     task = window.start_comparison()
     assert task is not None
     aloop.until(lambda: window.run is not None and window.run.in_flight == 12)
-    assert sockets_to(_ports(fleet)) >= 12
+    aloop.until(lambda: sockets_to(_ports(fleet)) >= 12, timeout=3)  # connected, hanging
 
     window.close()
     aloop.until(task.done, timeout=2)
