@@ -180,3 +180,10 @@ async def test_a_slow_comparison_shows_live_progress_only_on_a_terminal(tmp_path
         with log.open("wb") as file:
             await _compare_with_stderr_on(file.fileno(), config)
         assert "replied" not in log.read_text()
+
+
+def test_the_example_config_for_real_suppliers_is_valid() -> None:
+    config = core.load_config(core.resource("example.toml"))
+    assert [s.name for s in config.suppliers] == ["acme", "globex", "initech"]
+    assert config.supplier("acme").api_key_env == "ACME_API_KEY"
+    assert not config.supplier("initech").enabled
