@@ -135,7 +135,7 @@ async def test_verbose_says_what_each_supplier_did_and_vv_where(tmp_path: Path) 
         _, _, err = await scatterdash(*args, "-vv")
         detail = [line for line in err.splitlines() if line.startswith("supplier ")]
         assert f"127.0.0.1:{fleet.suppliers['acme'].port}/quote" in detail[0]
-        assert "sent +" in detail[0]
+        assert "plain http" in detail[0] and "timeout 2 s" in detail[0] and "sent +" in detail[0]
 
 
 async def _compare_with_stderr_on(stderr: int, config: Path) -> tuple[int, str]:
