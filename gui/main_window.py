@@ -599,8 +599,8 @@ class MainWindow(QMainWindow):
         state = (
             BreakerState.OPEN
             if words.down
-            else BreakerState.HALF_OPEN
-            if words.recovering
+            else BreakerState.HALF_OPEN  # its amber: a warning, not an outage
+            if words.recovering or words.failing
             else BreakerState.CLOSED
         )
         color = theme.breaker_swatch(state, theme.is_dark(self.palette())).fill
