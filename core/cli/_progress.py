@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -83,7 +84,8 @@ class LiveProgress:
         await asyncio.sleep(self.delay_s)
         while True:
             if self.counts is not None:
-                self.stream.write(f"{_ERASE}{self.counts.text()}")
+                text = self.counts.text()[: _columns(self.stream) - 1]  # one line: no wrap
+                self.stream.write(f"{_ERASE}{text}")
                 self.stream.flush()
                 self._drawn = True
             await asyncio.sleep(INTERVAL_S)
@@ -91,6 +93,14 @@ class LiveProgress:
 
 def _nothing() -> None:
     pass
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns if columns > 0 else 80  # a terminal that does not say: the usual width
 
 
 def _is_terminal(stream: TextIO) -> bool:
