@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
+import struct
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -180,6 +183,22 @@ async def test_a_slow_comparison_shows_live_progress_only_on_a_terminal(tmp_path
         with log.open("wb") as file:
             await _compare_with_stderr_on(file.fileno(), config)
         assert "replied" not in log.read_text()
+
+
+async def test_the_progress_line_never_wraps_on_a_narrow_terminal(tmp_path: Path) -> None:
+    async with ScriptedFleet({"acme": healthy(), "stuck": hang()}) as fleet:
+        config = write_config(tmp_path, fleet)
+        primary, secondary = os.openpty()
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 20, 0, 0))
+        try:
+            await _compare_with_stderr_on(secondary, config)
+            os.close(secondary)
+            terminal = _drain(primary)
+        finally:
+            os.close(primary)
+    drawn = [line for line in terminal.split("\r\x1b[K") if line]
+    assert drawn and all(len(line) <= 19 for line in drawn)
+    assert drawn[0] == "1/2 replied · 1 in "
 
 
 def test_the_example_config_for_real_suppliers_is_valid() -> None:
