@@ -98,7 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="PATH",
         type=Path,
-        help="open the window, run one comparison, save a PNG of the window and exit",
+        help=described(
+            "open the window at 1440×900, run one comparison, save a PNG of it and exit",
+            "no screenshot: the window stays open",
+        ),
     )
     parser.add_argument(
         "-v",

@@ -136,3 +136,10 @@ def test_a_wheel_installed_in_a_fresh_venv_runs_the_demo_from_elsewhere(tmp_path
     assert compare.returncode == 0, compare.stderr
     outcome = json.loads(compare.stdout)
     assert outcome["decided"] and len(outcome["suppliers"]) == 12
+
+    # the window too: its icons and the demo fleet come from the installed package data
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.update(XDG_DATA_HOME=str(tmp_path / "data"))
+    shot = scatterdash("--screenshot", str(elsewhere / "window.png"))
+    assert shot.returncode == 0, shot.stderr
+    assert (elsewhere / "window.png").stat().st_size > 10_000
