@@ -3,6 +3,7 @@
 Qt-free by contract (import-linter): the GUI, the CLI and the tests all build on this.
 """
 
+from core._addresses import host_port, public_url
 from core._breaker import BreakerState, CircuitBreaker, Outcome
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
@@ -39,6 +40,7 @@ from core._events import (
     Event,
     ProbeCompleted,
 )
+from core._progress import ProgressCounts
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
 from core._results import Status, SupplierResult
@@ -95,6 +97,7 @@ __all__ = [
     "PriceRequest",
     "PricedQuote",
     "ProbeCompleted",
+    "ProgressCounts",
     "QuorumNotReachedError",
     "Quote",
     "QuoteCodec",
@@ -110,8 +113,10 @@ __all__ = [
     "Transport",
     "TransportError",
     "export_comparison",
+    "host_port",
     "load_config",
     "make_strategy",
     "parse_config",
+    "public_url",
     "resource",
 ]

@@ -232,7 +232,7 @@ class ScatterGather(Generic[ReqT, RepT]):
                 partial = scatter.pending > 0
                 scatter.cut_off(Status.TIMEOUT, f"comparison deadline reached ({timeout:g} s)")
             else:
-                scatter.cut_off(Status.CANCELLED, "cancelled: the strategy had decided")
+                scatter.cut_off(Status.CANCELLED, strategy.cut_off_reason)
         except asyncio.CancelledError:
             scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
             await self._abandon(tasks)

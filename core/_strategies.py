@@ -94,6 +94,11 @@ class Strategy(ABC, Generic[R]):
     def _take(self, result: SupplierResult[R]) -> bool:
         return False
 
+    @property
+    def cut_off_reason(self) -> str:
+        """Why the calls still in flight are cancelled once :meth:`offer` has settled."""
+        return "cancelled: the strategy had decided"
+
     @abstractmethod
     def conclude(self, results: Sequence[SupplierResult[R]]) -> Decision[R]:
         """Decide on what arrived (every queried destination has a result by now)."""
@@ -120,6 +125,10 @@ class _Waiting(Strategy[R]):
             self.valid += 1
         # waiting longer cannot bring enough valid replies any more
         return self.valid + self.remaining < self.min_responses
+
+    @property
+    def cut_off_reason(self) -> str:
+        return "cancelled: min responses out of reach"
 
     def _too_few(self, valid: list[SupplierResult[R]]) -> ComparisonError | None:
         if len(valid) < self.min_responses:
@@ -211,6 +220,12 @@ class MajorityStrategy(Strategy[R]):
                 return True
         # even if every reply still to come agreed with the largest group, too few
         return self.best_agreement + self.remaining < self.quorum
+
+    @property
+    def cut_off_reason(self) -> str:
+        if self.winner is None:
+            return "cancelled: quorum out of reach"
+        return "cancelled: the strategy had decided"
 
     @property
     def best_agreement(self) -> int:

@@ -25,6 +25,16 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
+def _too_short(where: str, least: int) -> str:
+    if where == "suppliers":
+        return (
+            "at least one supplier is needed"
+            if least == 1
+            else f"at least {least} suppliers are needed"
+        )
+    return f"needs at least {least} item{'s' if least != 1 else ''}"
+
+
 def describe(error: ValidationError, *, root: str = "") -> str:
     """``where: what`` for the first problem, ``(and N more problems)`` for the rest."""
     errors = error.errors()
@@ -43,6 +53,8 @@ def describe(error: ValidationError, *, root: str = "") -> str:
         message = "unknown key"
     elif first["type"] == "missing":
         message = "required key is missing"
+    elif first["type"] == "too_short":
+        message = _too_short(where, first.get("ctx", {}).get("min_length", 1))
     more = len(errors) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     if not where or message.startswith(where):  # model-level checks name their key

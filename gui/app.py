@@ -33,7 +33,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from core import Config, ConfigError, load_config
+from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
+from core.cli._common import HelpFormatter, add_version, described
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
     config_error_box,
@@ -75,21 +77,38 @@ OnWindow = Callable[[MainWindow], Awaitable[object]]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scatterdash",
+        usage="scatterdash [--config FILE] [--screenshot PATH] [-v]\n"
+        "       scatterdash COMMAND [options]",
         description=(
-            "Scatterdash: compare supplier prices live. Without --config the window runs on "
-            "an embedded demo fleet of loopback suppliers. Headless: scatterdash compare …, "
-            "scatterdash fleet …"
+            "Scatterdash: compare supplier prices live. Without a COMMAND it opens the\n"
+            "window, on an embedded demo fleet of loopback suppliers unless --config is given."
+        ),
+        epilog=command_summaries(),
+        formatter_class=HelpFormatter,
+    )
+    add_version(parser)
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=described(
+            "TOML config with real suppliers (see resources/example.toml)", "the demo fleet"
         ),
     )
-    parser.add_argument("--config", metavar="FILE", help="TOML config with real suppliers")
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
         type=Path,
-        help="open the window, run one comparison, save a PNG of the window and exit",
+        help=described(
+            "open the window at 1440×900, run one comparison, save a PNG of it and exit",
+            "no screenshot: the window stays open",
+        ),
     )
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help=described("log more on stderr, -vv for debug", "warnings only"),
     )
     return parser
 
@@ -110,7 +129,7 @@ def application() -> QApplication:
     QCoreApplication.setApplicationName(APPLICATION)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setApplicationDisplayName("Scatterdash")
+    # no display name: Qt would append " — Scatterdash" to a title that already starts with it
     # the window's closing is an event for serve(), not the end of the Qt loop
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("scatterdash"))
@@ -254,9 +273,11 @@ async def serve(
             window.closed.connect(closed.set)
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGTERM, window.close)
+                loop.add_signal_handler(signal.SIGHUP, hang_up, window)
             if screenshot is not None:
                 return await take_screenshot(window, screenshot)
             window.show()
+            log.info("window open: %s", window.windowTitle())
             if on_window is not None:
                 await on_window(window)
             await closed.wait()
@@ -265,7 +286,16 @@ async def serve(
         heartbeat.stop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
+            loop.remove_signal_handler(signal.SIGHUP)
         uninstall()
+
+
+def hang_up(window: MainWindow) -> None:
+    """SIGHUP (the session or terminal went away): one line, then close as the user would."""
+    with contextlib.suppress(OSError, ValueError):  # stderr may be gone with the terminal
+        sys.stderr.write("scatterdash: hang-up signal; closing the window\n")
+        sys.stderr.flush()
+    window.close()
 
 
 async def take_screenshot(window: MainWindow, path: Path) -> int:

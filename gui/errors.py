@@ -3,6 +3,7 @@
 - :func:`install_hooks` sets ``sys.excepthook`` (exceptions in slots, qasync's async
   slots), the asyncio loop's exception handler (exceptions in bare tasks and callbacks)
   and Qt's message handler (Qt warnings). All three only *log*, to ``scatterdash.*``.
+- Losing the display (X11 or Wayland server gone) ends the app with one line on stderr.
 - :class:`LogBridge` is a logging handler that turns warnings and errors logged under
   ``scatterdash`` into a Qt signal; the window connects it to its Event log.
 """
@@ -10,7 +11,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -19,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QMessageLogContext, QObject, QtMsgType, Signal, qInstallMessageHandler
 
-__all__ = ["LogBridge", "install_hooks"]
+__all__ = ["DISPLAY_LOST_MESSAGES", "LogBridge", "display_lost", "install_hooks"]
 
 log = logging.getLogger("scatterdash.gui")
 qt_log = logging.getLogger("scatterdash.qt")
@@ -60,7 +63,25 @@ def _loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, 
 BENIGN_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 
 
+#: what Qt's platform plugins say when the display server went away: nothing can be drawn
+#: again, and Qt stops its event loop under the app (which asyncio would report as a
+#: traceback), so the app ends at once with one line
+DISPLAY_LOST_MESSAGES = ("The X11 connection broke", "The Wayland connection broke")
+EXIT_DISPLAY_LOST = 1
+
+
+def display_lost(message: str) -> None:
+    """One line on stderr, then end the process (sockets and files close with it)."""
+    reason = message.split("?")[0].split(". Did")[0].strip()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"scatterdash: lost the display ({reason}); exiting\n")
+        sys.stderr.flush()
+    os._exit(EXIT_DISPLAY_LOST)
+
+
 def _qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    if message.startswith(DISPLAY_LOST_MESSAGES):
+        display_lost(message)
     level = _QT_LEVELS.get(kind, logging.WARNING)
     if message in BENIGN_QT_MESSAGES:
         level = logging.DEBUG

@@ -1,6 +1,7 @@
 """The ``scatterdash`` command: the GUI by default, headless sub-commands by name.
 
-``scatterdash compare …`` and ``scatterdash fleet …`` never import Qt.
+``scatterdash compare …``, ``scatterdash fleet …`` and ``scatterdash --version`` never
+import Qt.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import sys
 from collections.abc import Sequence
 
 HEADLESS_COMMANDS = frozenset({"compare", "fleet"})
+#: answered by the headless parser too: no Qt needed to print a version
+HEADLESS_OPTIONS = frozenset({"--version"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in HEADLESS_COMMANDS:
+    if args and (args[0] in HEADLESS_COMMANDS or args[0] in HEADLESS_OPTIONS):
         from core.cli import main as headless_main
 
         return headless_main(args)

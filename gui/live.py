@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from core import CallResult, CallSent, Comparison, ComparisonStarted, Status
+from core import CallResult, CallSent, Comparison, ComparisonStarted, ProgressCounts, Status
 
 __all__ = ["CATEGORIES", "IN_FLIGHT", "Frame", "LiveRun"]
 
@@ -67,6 +67,8 @@ class LiveRun:
         self.sent = 0
         self.finished = 0
         self.skipped = 0
+        self.counts = ProgressCounts(total=count)
+        """replied, failed, timed out, cancelled and skipped, each on its own"""
         self.comparison: Comparison | None = None
         self._dirty: set[Status | str] = set(CATEGORIES)
 
@@ -79,6 +81,7 @@ class LiveRun:
         self.sent_at[row] = event.at
         self.code[row] = _IN_FLIGHT
         self.sent += 1
+        self.counts.sent()
         self._dirty.add(IN_FLIGHT)
 
     def on_result(self, event: CallResult) -> None:
@@ -90,6 +93,7 @@ class LiveRun:
         self.statuses[result.name] = result.status
         self.errors[result.name] = result.error
         self.code[row] = _CODE[result.status]
+        self.counts.finished(result.status)
         if result.status is Status.CIRCUIT_OPEN:
             self.skipped += 1
             self.length_ms[row] = 0.0
@@ -114,10 +118,8 @@ class LiveRun:
         return (self.sent > 0 and self.in_flight == 0) or self.comparison is not None
 
     def progress_text(self) -> str:
-        text = f"{self.finished}/{self.sent} replied" if self.sent else "nothing sent"
-        if self.skipped:
-            text += f" · {self.skipped} skipped (circuit open)"
-        return text
+        """ "7/12 replied · 1 failed · 4 in flight": each outcome counted on its own."""
+        return self.counts.text()
 
     def frame(self, now: float | None = None, *, all_groups: bool = False) -> Frame:
         """Bars of every group changed since the last call (or of all of them)."""

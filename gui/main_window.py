@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from gui.widgets.latency_plot import LatencyPanel
 from gui.widgets.result_panel import ResultPanel, describe_quote
 from gui.widgets.ticket import TicketPanel
 from gui.widgets.tls_warning import TlsWarning
+from gui.wording import health_words, window_title
 
 __all__ = ["MainWindow"]
 
@@ -64,9 +66,13 @@ HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 """bumped when docks are added: a layout saved without them is not restored"""
 DEFAULT_SIZE = (1440, 900)
+RIGHT_COLUMN_WIDTH = 575
+"""the ticket and the Result: wide enough for every column of the quotes table"""
+DEMO_SOURCE = "resources/demo.toml"
+"""what the title names as the embedded demo fleet's config"""
 FINISHING_GRACE_S = 0.5
 """on close, history lines, exports and session closes under way get this long to finish"""
 
@@ -113,6 +119,7 @@ class MainWindow(QMainWindow):
         self.comparison: Comparison | None = None
         self.comparison_task: asyncio.Task[Comparison | None] | None = None
         self._closing = False
+        self._close_task: asyncio.Task[None] | None = None
         self._progress_pending = False
         self._health_pending = False
         self._cancel_reason = "cancelled by the operator"
@@ -166,9 +173,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["historyDock"])
         if self.fleet_panel is not None:
             self._dock(
-                "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+                "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.RightDockWidgetArea
             )
-            self.tabifyDockWidget(self.docks["historyDock"], self.docks["fleetDock"])
+            # beside the Result, in the tall right column: every supplier's controls show
+            self.tabifyDockWidget(self.docks["resultDock"], self.docks["fleetDock"])
+            self.docks["resultDock"].raise_()
         self.docks["eventLogDock"].raise_()
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -210,7 +219,7 @@ class MainWindow(QMainWindow):
             BreakerTransition: self._on_transition,
         }
         self.health_feed: HealthFeed  # one per session, built by _attach
-        self._attach(self.session, "embedded demo fleet" if fleet is not None else config.source)
+        self._attach(self.session, DEMO_SOURCE if fleet is not None else config.source)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(HEALTH_REFRESH_MS)
         self._health_timer.timeout.connect(self.refresh_health)
@@ -238,9 +247,10 @@ class MainWindow(QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         docks = self.docks
-        self.resizeDocks([docks["ticketDock"]], [540], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["ticketDock"]], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
+        ticket = docks["ticketDock"].widget().sizeHint().height()
         self.resizeDocks(
-            [docks["ticketDock"], docks["resultDock"]], [250, 600], Qt.Orientation.Vertical
+            [docks["ticketDock"], docks["resultDock"]], [ticket, 900], Qt.Orientation.Vertical
         )
         self.resizeDocks(
             [docks["destinationsDock"], docks["eventLogDock"]], [382, 140], Qt.Orientation.Vertical
@@ -350,7 +360,8 @@ class MainWindow(QMainWindow):
         self.event_log.add(Level.WARNING, "comparison", self._cancel_reason)
         self.last_label.setText("last comparison cancelled")
         if self.run is not None:
-            self.ticket.set_progress(self.run.finished, self.run.sent, "cancelled")
+            run = self.run
+            self.ticket.set_progress(run.finished, run.sent, f"cancelled · {run.progress_text()}")
 
     # -- engine events (synchronous, on the loop's thread) --------------------------------
 
@@ -439,8 +450,8 @@ class MainWindow(QMainWindow):
         self.latency_plot.set_suppliers(session.supplier_names)
         self.ticket.apply_config(config.defaults, len(config.suppliers))
         self.tls_warning.show_for(config)
-        self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
-        self.source_label.setText(source)
+        self.setWindowTitle(window_title(source, len(config.suppliers)))
+        self.source_label.setText("embedded demo fleet" if source == DEMO_SOURCE else source)
         self.refresh_health(full=True)
 
     def choose_config(self) -> None:
@@ -584,13 +595,18 @@ class MainWindow(QMainWindow):
 
     def _show_health(self) -> None:
         healthy, total = self.destinations_model.healthy_count()
-        down = self.destinations_model.unhealthy_names()
-        state = BreakerState.OPEN if down else BreakerState.CLOSED
+        words = health_words(healthy, total, self.destinations_model.unhealthy_states())
+        state = (
+            BreakerState.OPEN
+            if words.down
+            else BreakerState.HALF_OPEN  # its amber: a warning, not an outage
+            if words.recovering or words.failing
+            else BreakerState.CLOSED
+        )
         color = theme.breaker_swatch(state, theme.is_dark(self.palette())).fill
-        text = f'<span style="color:{color.name()}">●</span> <b>{healthy}/{total} healthy</b>'
-        if down:
-            shown = ", ".join(down[:6]) + (f" +{len(down) - 6}" if len(down) > 6 else "")
-            text += f" — down: {shown}"
+        text = f'<span style="color:{color.name()}">●</span> <b>{words.summary}</b>'
+        if words.detail:
+            text += f" — {escape(words.detail)}"
         self.health_label.setText(text)
 
     def health_text(self) -> str:
@@ -650,13 +666,31 @@ class MainWindow(QMainWindow):
         if self.remember_layout:
             self.save_settings()
         event.accept()
+        self._begin_closing()
         self.closed.emit()
 
+    def _begin_closing(self) -> asyncio.Task[None] | None:
+        """Closing ends the window's work whoever created it: comparisons are cancelled and
+        connections released without waiting for anyone to call :meth:`aclose`."""
+        if self._close_task is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop: nothing can be in flight either
+                return None
+            self._closing = True
+            if self.comparison_task is not None:
+                self.comparison_task.cancel()
+            self._close_task = loop.create_task(self._close(), name="close the window")
+        return self._close_task
+
     async def aclose(self) -> None:
-        """Cancel everything in flight and release the connections (idempotent)."""
-        if self._closing:
-            return
-        self._closing = True
+        """Cancel everything in flight and release the connections; every caller waits
+        for the same close (idempotent, and a cancelled caller does not stop it)."""
+        task = self._begin_closing()
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def _close(self) -> None:
         self._health_timer.stop()
         self.latency_plot.finish()
         self.log_bridge.detach()

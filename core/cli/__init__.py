@@ -11,21 +11,36 @@ import sys
 from collections.abc import Sequence
 
 from core._errors import ConfigError
-from core.cli._common import EXIT_USAGE, configure_logging
+from core.cli._common import EXIT_USAGE, HelpFormatter, add_version, configure_logging, plain
 from core.cli.compare import add_compare_parser
 
-__all__ = ["build_parser", "configure_logging", "main"]
+__all__ = ["build_parser", "command_summaries", "configure_logging", "main"]
 
 
 def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scatterdash", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="scatterdash", description=plain(__doc__), formatter_class=HelpFormatter
+    )
+    add_version(parser)
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
     add_compare_parser(subparsers)
     if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
         from core.cli.fleet import add_fleet_parser
 
         add_fleet_parser(subparsers)
     return parser
+
+
+def command_summaries() -> str:
+    """The sub-commands, one line each, for the window's ``scatterdash --help``."""
+    parser = build_parser()
+    lines = ["commands (scatterdash COMMAND --help for their options):"]
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for choice in getattr(action, "_choices_actions", ()):
+            lines.append(f"  {choice.dest:<12}{choice.help}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

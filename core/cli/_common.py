@@ -1,19 +1,107 @@
-"""What every sub-command shares: exit codes, ``-v`` and logging set-up."""
+"""What every sub-command shares: exit codes, ``-v``, ``--version``, logging and help style.
+
+Help-text conventions (each sub-command module follows them; tests/core/test_cli_help.py
+checks every sub-command, including ones added later):
+
+- the sub-parser is made with :func:`add_command`: its one-line ``help`` is what
+  ``scatterdash --help`` lists, its ``description`` (often the module docstring) is shown
+  as plain text, paragraphs kept, RST ````markup```` removed by :func:`plain`;
+- every option has a ``help`` that says what it is, its unit when it has one, and ends with
+  its default: ``described("deadline for the whole comparison, in seconds", "the config's
+  defaults.timeout")`` gives "… (default: the config's defaults.timeout)"; a required
+  option ends with "(required)" (or "(required: this or --other)"); flags (no value) need
+  no default;
+- usage errors found after parsing (a value that cannot work with the config) raise
+  :class:`UsageError`: one line on stderr naming the flag and the value, exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-__all__ = ["EXIT_DECIDED", "EXIT_UNDECIDED", "EXIT_USAGE", "add_verbose", "configure_logging"]
+__all__ = [
+    "EXIT_DECIDED",
+    "EXIT_UNDECIDED",
+    "EXIT_USAGE",
+    "HelpFormatter",
+    "UsageError",
+    "add_command",
+    "add_verbose",
+    "add_version",
+    "configure_logging",
+    "described",
+    "plain",
+    "scatterdash_version",
+]
 
 EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
 
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Subparsers = argparse._SubParsersAction
 
-def add_verbose(parser: argparse.ArgumentParser) -> None:
+
+class UsageError(ValueError):
+    """A command-line value that parses but cannot work (exit 2, one line)."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Plain text: descriptions keep their paragraphs, options are wrapped as usual."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def plain(text: str | None) -> str:
+    """A docstring as help text: ````code```` markup becomes plain words."""
+    return re.sub(r"``(.+?)``", r"\1", text or "").strip()
+
+
+def described(what: str, default: object) -> str:
+    """An option's help: what it is (with its unit), then its default."""
+    return f"{what} (default: {default})"
+
+
+def add_command(
+    subparsers: Subparsers, name: str, summary: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command's parser, in the shared help style."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=plain(description) or summary,
+        formatter_class=HelpFormatter,
+    )
+    return parser
+
+
+def add_verbose(
+    parser: argparse.ArgumentParser, what: str = "log more on stderr, -vv for debug"
+) -> None:
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (twice for debug)"
+        "-v", "--verbose", action="count", default=0, help=described(what, "warnings only")
+    )
+
+
+def scatterdash_version() -> str:
+    try:
+        return version("scatterdash")
+    except PackageNotFoundError:  # run from a source checkout that was never installed
+        return "unknown (not installed)"
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"scatterdash {scatterdash_version()}",
+        help="print the version and exit",
     )
 
 

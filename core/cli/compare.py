@@ -14,42 +14,134 @@ from typing import TextIO
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
-from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, add_verbose
+from core.cli._common import (
+    EXIT_DECIDED,
+    EXIT_UNDECIDED,
+    Subparsers,
+    UsageError,
+    add_command,
+    add_verbose,
+    described,
+)
+from core.cli._progress import LiveProgress
+from core.cli._report import report_suppliers
 from core.cli._types import product_id, seconds, whole_number
 
-__all__ = ["add_compare_parser", "format_table", "run_compare"]
+__all__ = ["add_compare_parser", "check_reachable", "format_table", "run_compare"]
 
 
-def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "compare", help="run one price comparison headless and print the outcome"
+def add_compare_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "compare", "run one price comparison headless and print the outcome", __doc__
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", metavar="FILE", help="TOML config with the suppliers")
     source.add_argument(
-        "--demo", action="store_true", help="compare against the embedded demo fleet"
+        "--config",
+        metavar="FILE",
+        help="TOML config with the suppliers, see resources/example.toml "
+        "(required: this or --demo)",
     )
-    parser.add_argument("--product", required=True, type=product_id, metavar="SKU")
-    parser.add_argument("--quantity", required=True, type=whole_number(1), metavar="N")
-    parser.add_argument("--strategy", choices=STRATEGIES)
-    parser.add_argument("--quorum", type=whole_number(1), metavar="K")
-    parser.add_argument("--min-responses", type=whole_number(0), metavar="M")
-    parser.add_argument("--timeout", type=seconds, metavar="SECONDS")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    add_verbose(parser)
+    source.add_argument(
+        "--demo",
+        action="store_true",
+        help="compare against the embedded demo fleet instead of a config",
+    )
+    parser.add_argument(
+        "--product",
+        required=True,
+        type=product_id,
+        metavar="SKU",
+        help="product id to ask every supplier for, 1 to 200 characters (required)",
+    )
+    parser.add_argument(
+        "--quantity",
+        required=True,
+        type=whole_number(1),
+        metavar="N",
+        help="units wanted, a whole number of at least 1 (required)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        help=described(
+            "how replies are aggregated: all, first, majority or best", "defaults.strategy, best"
+        ),
+    )
+    parser.add_argument(
+        "--quorum",
+        type=whole_number(1),
+        metavar="K",
+        help=described(
+            "for majority: agreeing quotes needed, at most the suppliers configured",
+            "defaults.quorum, else more than half of the suppliers queried",
+        ),
+    )
+    parser.add_argument(
+        "--min-responses",
+        type=whole_number(1),
+        metavar="M",
+        help=described(
+            "for all and best: valid quotes needed to decide, at least 1 and at most the "
+            "suppliers configured",
+            "defaults.min_responses, 1",
+        ),
+    )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help=described("deadline for the whole comparison, in seconds", "defaults.timeout, 5.0"),
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print exactly one JSON object on stdout"
+    )
+    add_verbose(
+        parser, "on stderr: -v what each supplier did, -vv adds connection detail and debug logs"
+    )
     parser.set_defaults(handler=run_compare)
 
 
+def check_reachable(config: Config, args: argparse.Namespace) -> None:
+    """A quorum or minimum no comparison on this config can meet: a usage error, at once."""
+    count = len(config.suppliers)
+    for flag, given, key, configured in (
+        ("--quorum", args.quorum, "defaults.quorum", config.defaults.quorum),
+        (
+            "--min-responses",
+            args.min_responses,
+            "defaults.min_responses",
+            config.defaults.min_responses,
+        ),
+    ):
+        value, name = (given, flag) if given is not None else (configured, key)
+        if value is not None and value > count:
+            raise UsageError(
+                f"{name} {value}: more than the {count} supplier{'s' if count != 1 else ''} "
+                "configured, so it can never be met"
+            )
+
+
 async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
+    check_reachable(config, args)
     async with PriceComparator(config) as comparator:
-        return await comparator.compare(
-            args.product,
-            args.quantity,
-            strategy=args.strategy,
-            quorum=args.quorum,
-            min_responses=args.min_responses,
-            timeout=args.timeout,
+        with LiveProgress(comparator.events, sys.stderr) as progress:
+            comparison = await comparator.compare(
+                args.product,
+                args.quantity,
+                strategy=args.strategy,
+                quorum=args.quorum,
+                min_responses=args.min_responses,
+                timeout=args.timeout,
+            )
+    if args.verbose:
+        report_suppliers(
+            comparison,
+            config,
+            sys.stderr,
+            detail=args.verbose > 1,
+            sent_at_ms=progress.sent_at_ms,
         )
+    return comparison
 
 
 async def _compare_demo(args: argparse.Namespace) -> Comparison:
@@ -64,6 +156,7 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         comparison = asyncio.run(_compare_demo(args))
     else:
         config = load_config(args.config)
+        check_reachable(config, args)  # before any connection is made
         comparison = asyncio.run(_compare(config, args))
     if args.json:
         out.write(json.dumps(comparison.to_dict()) + "\n")

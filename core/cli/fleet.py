@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core._resources import resource
-from core.cli._common import add_verbose
+from core.cli._common import Subparsers, add_command, add_verbose, described
 from core.cli._types import number_between, whole_number
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
@@ -32,47 +32,57 @@ EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
 MAX_SUPPLIERS = 5000
 
 
-def add_fleet_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "fleet",
-        help="run simulated suppliers on 127.0.0.1 until interrupted",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def add_fleet_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers, "fleet", "run simulated suppliers on 127.0.0.1 until interrupted", __doc__
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--profile",
         metavar="FILE",
-        help="config whose suppliers (and their sim tables) to run, on the ports of their "
-        "URLs (port 0: any free port); default: the demo profile",
+        help=described(
+            "config whose suppliers (and their sim tables) to run, on the ports of their "
+            "URLs (port 0: any free port)",
+            "the demo profile, resources/demo.toml",
+        ),
     )
     source.add_argument(
         "--suppliers",
         type=whole_number(1, MAX_SUPPLIERS),
         metavar="N",
-        help="run N generated suppliers on free ports (at most a fifth misbehave)",
+        help=described(
+            "run N generated suppliers on free ports (at most a fifth misbehave), "
+            f"1 to {MAX_SUPPLIERS}",
+            "the demo profile's 12",
+        ),
     )
     parser.add_argument(
-        "--seed", type=int, metavar="S", help=f"simulation seed (default {DEFAULT_SEED})"
+        "--seed",
+        type=int,
+        metavar="S",
+        help=described("simulation seed, a whole number", DEFAULT_SEED),
     )
     parser.add_argument(
         "--write-config",
         metavar="PATH",
-        help="write a client config for the running fleet here once every supplier listens",
+        help=described(
+            "write a client config for the running fleet here once every supplier listens",
+            "none is written",
+        ),
     )
     parser.add_argument(
         "--control-port",
         type=whole_number(0, 65535),
         default=0,
         metavar="PORT",
-        help="port of the control endpoint (default: any free port)",
+        help=described("TCP port of the loopback control endpoint, 0 to 65535", "0: any free port"),
     )
     parser.add_argument(
         "--latency-scale",
         type=number_between(0, 1000),
         default=1.0,
         metavar="X",
-        help="multiply every drawn latency by X (0: answer at once)",
+        help=described("multiply every drawn latency by X, 0 to 1000 (0: answer at once)", 1.0),
     )
     add_verbose(parser)
     parser.set_defaults(handler=run_fleet)

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
-from core import BreakerState, Config, Status, SupplierHealth
+from core import BreakerState, Config, Status, SupplierHealth, host_port, public_url
 from gui import theme
 from gui.icons import icon
 from gui.models._table import ModelIndex, TableModel
@@ -163,6 +163,8 @@ class DestinationsModel(TableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 name = self._suppliers[row].name
                 return f"TLS verification is OFF for {name}: its certificate is not checked"
+        if role == Qt.ItemDataRole.ToolTipRole and column == Column.ADDRESS:
+            return public_url(self._suppliers[row].url)
         health = self._rows[row]
         if role == BREAKER_STATE_ROLE:
             return health.state if health is not None else BreakerState.CLOSED
@@ -229,6 +231,10 @@ class DestinationsModel(TableModel):
     def unhealthy_names(self) -> list[str]:
         return [h.name for h in self._rows if h is not None and not h.healthy]
 
+    def unhealthy_states(self) -> list[tuple[str, BreakerState]]:
+        """(name, breaker state) of each supplier that is not healthy, config order."""
+        return [(h.name, h.state) for h in self._rows if h is not None and not h.healthy]
+
     # -- helpers -------------------------------------------------------------------------
 
     def _texts(self, row: int, health: SupplierHealth | None) -> tuple[str, ...]:
@@ -245,7 +251,7 @@ class DestinationsModel(TableModel):
                 "—",
                 "0",
                 supplier.transport,
-                supplier.url,
+                host_port(supplier.url),
             )
         return (
             supplier.name,
@@ -258,7 +264,7 @@ class DestinationsModel(TableModel):
             _ms(health.p95_ms),
             str(health.in_flight),
             supplier.transport,
-            supplier.url,
+            host_port(supplier.url),
         )
 
     @staticmethod

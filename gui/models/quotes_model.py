@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -58,8 +59,16 @@ def _texts(priced: PricedQuote) -> tuple[str, ...]:
         "in stock" if quote.in_stock else "out",
         f"{quote.delivery_days} d",
         f"{priced.latency_ms:.0f} ms",
-        quote.valid_until,
+        _date(quote.valid_until),
     )
+
+
+def _date(moment: str) -> str:
+    """The day of an ISO-8601 date-time (the whole of it is in the tooltip)."""
+    try:
+        return datetime.fromisoformat(moment).date().isoformat()
+    except ValueError:
+        return moment
 
 
 def _keys(priced: PricedQuote) -> tuple[Any, ...]:
@@ -156,6 +165,8 @@ class QuotesModel(TableModel):
             return is_winner
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _ALIGN_RIGHT if column in _RIGHT else None
+        if role == Qt.ItemDataRole.ToolTipRole and column == QuoteColumn.VALID_UNTIL:
+            return f"valid until {self._quotes[row].quote.valid_until}"
         if is_winner:
             if role == Qt.ItemDataRole.DecorationRole and column == QuoteColumn.SUPPLIER:
                 return icon("winner")

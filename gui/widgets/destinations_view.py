@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -20,7 +30,18 @@ from gui.icons import icon
 from gui.models.destinations_model import SORT_ROLE, Column, DestinationsModel
 from gui.session import BreakerAction
 
-__all__ = ["DestinationsPanel"]
+__all__ = ["DestinationsPanel", "ElideMiddleDelegate"]
+
+
+class ElideMiddleDelegate(QStyledItemDelegate):
+    """Cuts a long text in the middle: both ends of an address tell suppliers apart."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
 
 _ACTIONS: tuple[tuple[BreakerAction, str, str, str], ...] = (
     (BreakerAction.FORCE_OPEN, "Force open", "force-open", "Stop calling: hold the breaker open"),
@@ -51,6 +72,7 @@ class DestinationsPanel(QWidget):
         self.table.setObjectName("destinationsTable")
         self.table.setModel(self.proxy)
         self.table.setItemDelegateForColumn(Column.BREAKER, BadgeDelegate(self.table))
+        self.table.setItemDelegateForColumn(Column.ADDRESS, ElideMiddleDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
@@ -66,16 +88,18 @@ class DestinationsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         widths = {
             Column.NAME: 132,
-            Column.BREAKER: 112,
-            Column.NOTE: 132,
-            Column.SUCCESS: 62,
-            Column.ERRORS: 56,
-            Column.LAST: 60,
-            Column.P50: 56,
-            Column.P95: 56,
-            Column.IN_FLIGHT: 56,
+            Column.BREAKER: 104,
+            Column.NOTE: 120,
+            Column.SUCCESS: 60,
+            Column.ERRORS: 52,
+            Column.LAST: 58,
+            Column.P50: 54,
+            Column.P95: 54,
+            Column.IN_FLIGHT: 54,
             Column.TRANSPORT: 62,
         }
+        header.setMinimumSectionSize(40)
+        header.setDefaultSectionSize(60)  # also the least the stretched Address column takes
         for column, width in widths.items():
             header.resizeSection(column, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

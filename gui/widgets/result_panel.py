@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -24,6 +25,10 @@ from gui.models.quotes_model import WINNER_ROLE, QuoteColumn, QuotesModel
 
 __all__ = ["RUNNING_DELAY_MS", "ResultPanel", "describe_quote"]
 
+ROWS_TO_FIT = 12
+"""the outcomes table asks for this many rows: the demo fleet's suppliers"""
+ROW_HEIGHT = 22
+"""rows of the quotes and outcomes tables: 12 suppliers fit at 1440×900"""
 RUNNING_DELAY_MS = 200
 """a comparison shows as running in the Result panel once it has run this long"""
 
@@ -45,8 +50,22 @@ def describe_request(product_id: str | None, quantity: int | None) -> str:
     return f" {quantity} × {product_id}" if quantity is not None else f" {product_id}"
 
 
-def _table(parent: QWidget, name: str) -> QTableView:
-    table = QTableView(parent)
+class FittingTable(QTableView):
+    """Asks for the height of up to :data:`ROWS_TO_FIT` rows: no scrolling for a fleet that size."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        rows = min(max(self.model().rowCount() if self.model() else 0, ROWS_TO_FIT), ROWS_TO_FIT)
+        height = (
+            self.horizontalHeader().sizeHint().height()
+            + rows * self.verticalHeader().defaultSectionSize()
+            + 2 * self.frameWidth()
+        )
+        return QSize(hint.width(), height)
+
+
+def _table(parent: QWidget, name: str, kind: type[QTableView] = QTableView) -> QTableView:
+    table = kind(parent)
     table.setObjectName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -54,9 +73,11 @@ def _table(parent: QWidget, name: str) -> QTableView:
     table.setShowGrid(False)
     table.setWordWrap(False)
     table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
+    table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     table.horizontalHeader().setHighlightSections(False)
     table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setMinimumSectionSize(40)
+    table.horizontalHeader().setDefaultSectionSize(60)  # the stretched last column's least
     return table
 
 
@@ -77,23 +98,35 @@ class ResultPanel(QWidget):
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.fields: dict[str, QLabel] = {}
-        form = QFormLayout()
+        form = QGridLayout()
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(3)
-        for key, label in (
-            ("winner", "Winner"),
-            ("cheapest", "Cheapest"),
-            ("fastest", "Fastest delivery"),
-            ("strategy", "Strategy"),
-            ("elapsed", "Elapsed"),
-            ("partial", "Partial"),
-            ("correlation", "Correlation id"),
+        form.setColumnStretch(1, 1)
+        # strategy, elapsed and partial are short: they share one row
+        for row, keys in enumerate(
+            (
+                (("winner", "Winner"),),
+                (("cheapest", "Cheapest"),),
+                (("fastest", "Fastest delivery"),),
+                (("strategy", "Strategy"), ("elapsed", "Elapsed"), ("partial", "Partial")),
+                (("correlation", "Correlation id"),),
+            )
         ):
-            value = QLabel("—", self)
-            value.setObjectName(f"result_{key}")
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key] = value
-            form.addRow(f"{label}:", value)
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            for position, (key, label) in enumerate(keys):
+                value = QLabel("—", self)
+                value.setObjectName(f"result_{key}")
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.fields[key] = value
+                if position == 0:
+                    form.addWidget(QLabel(f"{label}:", self), row, 0)
+                else:
+                    line.addSpacing(16)
+                    line.addWidget(QLabel(f"{label}:", self))
+                line.addWidget(value)
+            line.addStretch(1)
+            form.addLayout(line, row, 1)
 
         self.quotes = QuotesModel(self)
         self.quotes_table = _table(self, "quotesTable")
@@ -103,17 +136,17 @@ class ResultPanel(QWidget):
         header = self.quotes_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (QuoteColumn.SUPPLIER, 168),
+            (QuoteColumn.SUPPLIER, 143),
             (QuoteColumn.TOTAL, 98),
-            (QuoteColumn.UNIT, 56),
+            (QuoteColumn.UNIT, 54),
             (QuoteColumn.STOCK, 60),
-            (QuoteColumn.DELIVERY, 58),
-            (QuoteColumn.LATENCY, 58),
+            (QuoteColumn.DELIVERY, 56),
+            (QuoteColumn.LATENCY, 54),
         ):
             header.resizeSection(column, width)
 
         self.outcomes = OutcomesModel(self)
-        self.outcomes_table = _table(self, "outcomesTable")
+        self.outcomes_table = _table(self, "outcomesTable", FittingTable)
         self.outcomes_table.setModel(self.outcomes)
         outcome_header = self.outcomes_table.horizontalHeader()
         for index, size in ((0, 150), (1, 100), (2, 66)):
@@ -124,11 +157,11 @@ class ResultPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.quotes_table)
         splitter.addWidget(self.outcomes_table)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)  # the quotes scroll; the outcomes get their rows
+        splitter.setStretchFactor(1, 0)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(4, 6, 4, 4)
         layout.setSpacing(6)
         layout.addWidget(self.headline)
         layout.addLayout(form)

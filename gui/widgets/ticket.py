@@ -6,8 +6,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -97,15 +98,25 @@ class TicketPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("idle")
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("&Product", self.product_edit)
-        form.addRow("&Quantity", self.quantity_spin)
-        form.addRow("&Strategy", self.strategy_combo)
-        form.addRow("Quo&rum", self.quorum_spin)
-        form.addRow("&Min responses", self.min_responses_spin)
-        form.addRow("&Timeout", self.timeout_spin)
+        # two fields a row: the ticket leaves the Result pane room for every supplier
+        form = QGridLayout()
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(6)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        for row, column, text, field in (
+            (0, 0, "&Product", self.product_edit),
+            (1, 0, "&Quantity", self.quantity_spin),
+            (1, 2, "&Strategy", self.strategy_combo),
+            (2, 0, "Quo&rum", self.quorum_spin),
+            (2, 2, "&Min responses", self.min_responses_spin),
+            (3, 0, "&Timeout", self.timeout_spin),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            form.addWidget(label, row, column)
+            form.addWidget(field, row, column + 1, 1, 3 if field is self.product_edit else 1)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.compare_button, 2)
@@ -113,9 +124,9 @@ class TicketPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
+        layout.setSpacing(6)
         layout.addLayout(form)
-        layout.addLayout(buttons)
+        form.addLayout(buttons, 3, 2, 1, 2)
         layout.addWidget(self.progress)
         layout.addStretch(1)
 

@@ -31,7 +31,11 @@ def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet:
     qtmodeltester.check(model)
     assert model.rowCount() == len(fleet.suppliers)
     assert model.index(0, Column.BREAKER).data() == "closed"
-    assert model.index(0, Column.ADDRESS).data() == fleet.config.suppliers[0].url
+    url = fleet.config.suppliers[0].url
+    assert model.index(0, Column.ADDRESS).data() == url.removeprefix("http://").removesuffix(
+        "/quote"
+    )
+    assert model.index(0, Column.ADDRESS).data(Qt.ItemDataRole.ToolTipRole) == url
     assert model.index(0, Column.TRANSPORT).data() == "http"
 
     changes: list[tuple[int, int]] = []

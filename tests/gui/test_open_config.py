@@ -257,8 +257,5 @@ def test_the_demo_fleet_tab_returns_after_a_layout_saved_without_it(
     second = make_window()  # on the embedded fleet again
     dock = second.findChild(QDockWidget, "fleetDock")
     assert dock is not None and not dock.isFloating()
-    assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
-    assert {d.objectName() for d in second.tabifiedDockWidgets(dock)} == {
-        "eventLogDock",
-        "historyDock",
-    }
+    assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert {d.objectName() for d in second.tabifiedDockWidgets(dock)} == {"resultDock"}
