@@ -32,6 +32,8 @@ class Endpoint:
     """verify the peer's TLS certificate"""
     ca_bundle: str | None = None
     """CA certificates to verify it with, instead of the system's"""
+    broker: str | None = field(default=None, repr=False)
+    """the broker's URL for a broker transport (may hold credentials: never logged or shown)"""
 
 
 class Transport(Protocol):
