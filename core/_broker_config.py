@@ -24,6 +24,7 @@ __all__ = [
     "broker_url",
     "check_transport_keys",
     "destination_key",
+    "display_address",
     "mask_url",
 ]
 
@@ -47,6 +48,15 @@ def broker_destination(supplier: SupplierConfig) -> str | None:
     return {"amqp": supplier.queue, "nats": supplier.subject, "kafka": supplier.topic}[
         supplier.transport
     ]
+
+
+def display_address(supplier: SupplierConfig) -> str:
+    """Where a supplier is, fit to show: its URL, or its masked broker and destination."""
+    if supplier.transport == "http":
+        return supplier.url
+    broker = mask_url(supplier.broker) if supplier.broker else f"${supplier.broker_env}"
+    key = destination_key(supplier.transport)
+    return f"{broker} {key}={broker_destination(supplier)}"
 
 
 def destination_key(kind: str) -> str:

@@ -67,7 +67,7 @@ class SupplierConfig(_Section):
     url: str = ""
     """the supplier's URL (transport http); see core/_broker_config.py for the broker keys"""
     transport: TransportKind = "http"
-    broker: str | None = None
+    broker: str | None = Field(default=None, repr=False)
     """a broker's URL (may hold credentials: shown masked only)"""
     broker_env: str | None = None
     """name of the environment variable holding the broker URL instead"""

@@ -63,6 +63,7 @@ class HealthFeed:
                 break
         if updates:
             self.model.update_rows(updates)
+        self.model.show_connections(self.session.connection_states())
 
     def full(self) -> None:
         """Re-read every row now (start-up, screenshots, tests)."""
