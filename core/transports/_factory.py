@@ -48,6 +48,7 @@ class TransportSet:
         return list(self._brokers.values())
 
     async def aclose(self) -> None:
-        """Close the broker transports (the HTTP one belongs to whoever passed it)."""
-        brokers, self._brokers = list(self._brokers.values()), {}
+        """Close the broker transports (the HTTP one belongs to whoever passed it); they
+        stay listed, to show as closed."""
+        brokers = list(self._brokers.values())
         await asyncio.gather(*(t.aclose() for t in brokers), return_exceptions=True)

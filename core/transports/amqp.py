@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import uuid
 from collections.abc import Callable
 
 import aio_pika
@@ -61,6 +63,8 @@ class AmqpTransport:
         self._waiters = Waiters()
         self._closed = False
         self.state = BrokerState.IDLE
+        self.connection_name = f"scatterdash {os.getpid()} {uuid.uuid4().hex[:8]}"
+        """how the broker lists this transport's connection (rabbitmqctl, management UI)"""
 
     @property
     def dropped_replies(self) -> int:
@@ -90,7 +94,11 @@ class AmqpTransport:
             return self._link
 
     async def _connect(self) -> _Link:
-        connection = await aio_pika.connect(self._url, timeout=CONNECT_TIMEOUT_S)
+        connection = await aio_pika.connect(
+            self._url,
+            timeout=CONNECT_TIMEOUT_S,
+            client_properties={"connection_name": self.connection_name},
+        )
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             link = _Link(connection, channel)
