@@ -15,7 +15,6 @@ import pytest
 from tests.brokers._support import AMQP_URL, NATS_URL
 
 
-
 def _accepts(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
