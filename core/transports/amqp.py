@@ -35,6 +35,9 @@ from core.transports._broker import JSON, BrokerState, Handler, Waiters, check_r
 __all__ = ["REPLY_TO", "AmqpTransport", "serve"]
 
 log = logging.getLogger("scatterdash.amqp")
+# aiormq logs every failed connect at ERROR with a traceback-like repr; the failure reaches
+# the operator as the call's one-line error instead
+logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
 
 REPLY_TO = "amq.rabbitmq.reply-to"
 CONNECT_TIMEOUT_S = 5.0
