@@ -69,3 +69,4 @@ class HealthFeed:
         """Re-read every row now (start-up, screenshots, tests)."""
         self._dirty.clear()
         self.model.update(self.session.snapshot())
+        self.model.show_connections(self.session.connection_states())
