@@ -38,26 +38,31 @@ _NO_RESPONDERS = "503"
 
 
 async def _connect(url: str, on_lost: Callable[[], None] | None = None) -> nats.aio.client.Client:
+    failures: list[str] = []
+
     async def lost() -> None:
         if on_lost is not None:
             on_lost()
 
     async def error(exc: Exception) -> None:
-        log.debug("NATS: %s", scrub(str(exc), url) or type(exc).__name__)
+        failures.append(scrub(str(exc), url) or type(exc).__name__)
+        log.debug("NATS: %s", failures[-1])
 
     try:
         return await nats.connect(
             url,
             allow_reconnect=False,
             connect_timeout=CONNECT_TIMEOUT_S,
+            # nats-py retries the first connect even without reconnects: two quick tries
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0,
             error_cb=error,
             disconnected_cb=lost,
             closed_cb=lost,
         )
     except (OSError, nats.errors.Error, TimeoutError) as exc:
-        raise TransportError(
-            f"cannot connect to the broker: {scrub(str(exc), url) or type(exc).__name__}"
-        ) from None
+        reason = failures[-1] if failures else scrub(str(exc), url) or type(exc).__name__
+        raise TransportError(f"cannot connect to the broker: {reason}") from None
 
 
 class NatsTransport:
