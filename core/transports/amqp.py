@@ -208,7 +208,9 @@ async def serve(
         # replies go to a client's reply-to consumer: nothing to confirm
         channel = await connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=prefetch)
-        declared = await channel.declare_queue(queue, durable=False, auto_delete=False)
+        # gone with its last adapter: requests then fail at once with "no route" instead
+        # of piling up in a queue nobody reads
+        declared = await channel.declare_queue(queue, durable=False, auto_delete=True)
 
         async def answer(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             try:
