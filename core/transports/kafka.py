@@ -35,7 +35,7 @@ log = logging.getLogger("scatterdash.kafka")
 
 CORRELATION_HEADER = "correlation-id"
 REPLY_TOPIC_HEADER = "reply-topic"
-CLOSE_TIMEOUT_S = 5.0
+CLOSE_TIMEOUT_S = 2.0
 START_TIMEOUT_S = 10.0
 #: the Tansu broker completes a group join after about half the session timeout
 SESSION_TIMEOUT_MS = 6000
@@ -53,11 +53,14 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
-async def _bounded(step: Any, what: str) -> None:
+async def _bounded(step: Any, what: str) -> bool:
+    """Run a closing step for at most CLOSE_TIMEOUT_S; False if it failed or hung."""
     try:
         await asyncio.wait_for(step, CLOSE_TIMEOUT_S)
     except (TimeoutError, aiokafka.errors.KafkaError, OSError) as exc:
         log.debug("%s: %s", what, exc or type(exc).__name__)
+        return False
+    return True
 
 
 async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
@@ -190,26 +193,37 @@ class KafkaTransport:
                 reply.exception()
         return check_reply(answer, max_bytes)
 
-    async def _stop(self) -> None:
+    async def _stop(self) -> bool:
+        """Stop the reader, producer and consumer; False if a stop failed or hung (the
+        broker is gone, most likely)."""
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         producer, self._producer = self._producer, None
         consumer, self._consumer = self._consumer, None
+        steps = []
         if producer is not None:
-            await _bounded(producer.stop(), "producer stop")
+            steps.append(_bounded(producer.stop(), "producer stop"))
         if consumer is not None:
-            await _bounded(consumer.stop(), "consumer stop")
+            steps.append(_bounded(consumer.stop(), "consumer stop"))
+        return all(await asyncio.gather(*steps))
 
     async def aclose(self) -> None:
+        """Stop, and delete the reply topic unless the broker seems gone: at most about
+        two CLOSE_TIMEOUT_S when it is."""
         self._closed = True
         self.state = BrokerState.CLOSED
         self._waiters.fail_all(TransportError("transport closed"))
-        await self._stop()
+        clean = await self._stop()
         if self._topic_created:
             self._topic_created = False
-            await _delete_topic(self._bootstrap, self.reply_topic)
+            if clean:
+                await _delete_topic(self._bootstrap, self.reply_topic)
+            else:
+                log.warning(
+                    "Kafka reply topic %s left behind: broker unreachable", self.reply_topic
+                )
 
 
 class _Assigned(aiokafka.ConsumerRebalanceListener):  # type: ignore[misc]

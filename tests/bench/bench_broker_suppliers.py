@@ -11,6 +11,7 @@ Written from the wire contract with the client libraries directly (not Scatterda
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -56,7 +57,7 @@ async def amqp(url: str, prefix: str, delays: list[float], ready: Path) -> None:
             loop.call_later(delay, reply, message)
 
         await queue.consume(on_message, no_ack=True)
-    ready.write_text("ready")
+    ready.write_text("ready")  # noqa: ASYNC240 - once, before serving
     await asyncio.Future()
 
 
@@ -82,7 +83,7 @@ async def nats_(url: str, prefix: str, delays: list[float], ready: Path) -> None
 
         await client.subscribe(f"{prefix}.{i}", cb=on_message)
     await client.flush()
-    ready.write_text("ready")
+    ready.write_text("ready")  # noqa: ASYNC240 - once, before serving
     await asyncio.Future()
 
 
@@ -123,7 +124,7 @@ async def kafka(url: str, prefix: str, delays: list[float], ready: Path) -> None
         pending.add(task)
         task.add_done_callback(pending.discard)
 
-    ready.write_text("ready")
+    ready.write_text("ready")  # noqa: ASYNC240 - once, before serving
     while True:
         batches = await consumer.getmany(timeout_ms=1000)
         for records in batches.values():
@@ -134,10 +135,8 @@ async def kafka(url: str, prefix: str, delays: list[float], ready: Path) -> None
 def main() -> None:
     kind, url, prefix, delays, ready = sys.argv[1:6]
     serve = {"amqp": amqp, "nats": nats_, "kafka": kafka}[kind]
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(url, prefix, json.loads(delays), Path(ready)))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiokafka
 import aiokafka.admin
 import pytest
 
 import core
+from core.transports.kafka import CLOSE_TIMEOUT_S as KAFKA_CLOSE_TIMEOUT_S
 from tests.brokers._support import QUICK, broker_supplier, config, responders, unique
 from tests.brokers.test_amqp import quote_for
+from tests.support.tansu import start_tansu, stop
 
 pytestmark = pytest.mark.broker
 
@@ -103,3 +107,25 @@ async def test_two_responders_share_one_suppliers_work(kafka_url: str) -> None:
     served = [r.supplier.requests_served for r in pair]
     assert sum(served) == 40
     assert min(served) > 0, served
+
+
+async def test_closing_after_the_broker_is_gone_is_bounded(tmp_path: Path) -> None:
+    broker, url = start_tansu(tmp_path / "tansu.log")
+    try:
+        topic = unique("gone")
+        cfg = config([broker_supplier("gone", "kafka", url, topic)], timeout=2.0)
+        comparator = core.PriceComparator(cfg)
+        async with wire_adapter(url, topic):
+            assert (await comparator.compare("SKU-100", 1)).decided
+        stop(broker)
+        # the broker is gone: a call ends at its deadline, closing ends within its bounds
+        lost = await comparator.compare("SKU-100", 1)
+        started = time.perf_counter()
+        await comparator.aclose()
+        closing = time.perf_counter() - started
+    finally:
+        stop(broker)
+    assert not lost.decided
+    assert lost.suppliers[0].status in (core.Status.TIMEOUT, core.Status.ERROR)
+    assert closing < 2 * KAFKA_CLOSE_TIMEOUT_S + 1
+    assert comparator.connection_state("gone") == "closed"
