@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import psutil
 import pytest
 
 import core
@@ -20,6 +23,7 @@ def broker(request: pytest.FixtureRequest) -> tuple[str, str]:
 async def test_every_strategy_decides_over_the_broker(broker: tuple[str, str]) -> None:
     kind, url = broker
     cfg = trio(kind, url)
+    sockets_before = len(psutil.Process().net_connections())
     async with responders(cfg), core.PriceComparator(cfg) as comparator:
         everything = await comparator.compare("P-1001", 3, strategy="all")
         assert everything.decided, everything.error
@@ -40,6 +44,9 @@ async def test_every_strategy_decides_over_the_broker(broker: tuple[str, str]) -
         assert {s.status for s in first.suppliers} <= {core.Status.OK, core.Status.CANCELLED}
         assert comparator.connection_state("a") == "connected"
     assert comparator.connection_state("a") == "closed"
+    # nothing left behind: no task, no socket
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    assert len(psutil.Process().net_connections()) == sockets_before
 
 
 async def test_one_comparison_over_http_amqp_nats_and_kafka(
