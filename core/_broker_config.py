@@ -37,8 +37,14 @@ _SCHEMES: dict[str, tuple[str, ...]] = {
     "nats": ("nats", "tls"),
 }
 _KAFKA_SERVER = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
-_NAME = re.compile(r"[A-Za-z0-9._\-]{1,200}")
-_NATS_SUBJECT = re.compile(r"[^\s*>.]+(\.[^\s*>.]+)*")
+_PLACES = {
+    # AMQP: any short string; "amq." names are the broker's own
+    "amqp": re.compile(r"(?!amq\.)\S{1,200}"),
+    # NATS: dot-separated tokens, no wildcards (a request goes to one subject)
+    "nats": re.compile(r"[^\s*>.]+(\.[^\s*>.]+)*"),
+    # Kafka's legal topic characters
+    "kafka": re.compile(r"[A-Za-z0-9._\-]{1,200}"),
+}
 
 
 def broker_destination(supplier: SupplierConfig) -> str | None:
@@ -128,8 +134,7 @@ def check_transport_keys(index: int, supplier: SupplierConfig) -> None:
     value = places[wanted]
     if value is None:
         raise ValueError(f"{where}.{wanted}: required for transport {kind}")
-    pattern = _NATS_SUBJECT if kind == "nats" else _NAME
-    if not pattern.fullmatch(value) or len(value) > 200:
+    if not _PLACES[kind].fullmatch(value) or len(value) > 200:
         raise ValueError(f"{where}.{wanted}: {value[:64]!r} is not a valid {wanted} name")
 
 

@@ -174,3 +174,26 @@ def test_broker_env_is_read_when_the_comparator_is_built() -> None:
 )
 def test_mask_url(url: str, masked: str) -> None:
     assert core.mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    ("kind", "place", "ok"),
+    [
+        ("amqp", "quotes:acme/eu", True),
+        ("amqp", "amq.rabbitmq.reply-to", False),
+        ("amqp", "two words", False),
+        ("nats", "quotes.acme", True),
+        ("nats", "quotes.>", False),
+        ("nats", "quotes..acme", False),
+        ("kafka", "quotes.acme_eu-1", True),
+        ("kafka", "quotes:acme", False),
+    ],
+)
+def test_where_requests_go_is_checked_per_transport(kind: str, place: str, ok: bool) -> None:
+    key = {"amqp": "queue", "nats": "subject", "kafka": "topic"}[kind]
+    broker = {"amqp": "amqp://h/", "nats": "nats://h", "kafka": "h:9092"}[kind]
+    supplier = {"name": "s", "transport": kind, "broker": broker, key: place}
+    if ok:
+        core.parse_config({"suppliers": [supplier]})
+    else:
+        assert f"suppliers[0].{key}: " in _error(supplier)
