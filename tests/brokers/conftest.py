@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.brokers._support import AMQP_URL, NATS_URL
-from tests.support.tansu import accepts, start_tansu, stop
+from tests.support.ports import accepts
+from tests.support.tansu import start_tansu, stop
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ import pytest
 import core
 from tests.brokers._support import QUICK, broker_supplier, config, responders, unique
 from tests.brokers.test_amqp import quote_for
+from tests.support.ports import accepts, free_port
 
 pytestmark = pytest.mark.broker
 
@@ -129,3 +132,63 @@ async def test_two_responders_share_one_suppliers_work(nats_url: str) -> None:
     served = [r.supplier.requests_served for r in pair]
     assert sum(served) == 40
     assert min(served) > 0, served
+
+
+def _nats_server(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        ["nats-server", "-a", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not accepts(port):
+        assert server.poll() is None and time.monotonic() < deadline, "nats-server did not start"
+        time.sleep(0.02)  # a port to poll, no event to await
+    return server
+
+
+async def test_a_server_lost_mid_comparison_fails_the_calls_then_reconnects() -> None:
+    if shutil.which("nats-server") is None:
+        pytest.fail("nats-server not found (Debian package nats-server)")
+    port = free_port()
+    url = f"nats://127.0.0.1:{port}"
+    subject = unique("lost")
+    arrived = asyncio.Event()
+
+    async def answer(client: nats.aio.client.Client, message: nats.aio.msg.Msg) -> None:
+        request = json.loads(message.data)
+        if request["product_id"] == "HANG":
+            arrived.set()
+            return
+        body = quote_for(request, "lost")
+        await client.publish(message.reply, body, headers=_reply_headers(message))
+
+    server = _nats_server(port)
+    cfg = config(
+        [broker_supplier("lost", "nats", url, subject)], timeout=60.0, supplier_timeout=60.0
+    )
+    try:
+        async with core.PriceComparator(cfg) as comparator:
+            async with wire_adapter(url, subject, answer):
+                assert (await comparator.compare("SKU-100", 1)).decided
+                running = asyncio.create_task(comparator.compare("HANG", 1))
+                await arrived.wait()
+                started = time.perf_counter()
+                server.kill()
+                server.wait()
+                cut = await running
+                failed_after = time.perf_counter() - started
+                state = comparator.connection_state("lost")
+            server = _nats_server(port)
+            async with wire_adapter(url, subject, answer):
+                after = await comparator.compare("SKU-100", 1)
+                state_after = comparator.connection_state("lost")
+    finally:
+        server.kill()
+        server.wait()
+    assert cut.suppliers[0].status is core.Status.ERROR
+    assert cut.suppliers[0].error == "broker connection lost"
+    assert failed_after < 30
+    assert state == "disconnected"
+    assert after.decided, after.error
+    assert state_after == "connected"

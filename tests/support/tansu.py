@@ -3,24 +3,11 @@ port, memory storage: for the Kafka tests and the broker benchmark."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-
-def accepts(port: int, host: str = "127.0.0.1") -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import accepts, free_port
 
 
 def start_tansu(log: Path, timeout: float = 20.0) -> tuple[subprocess.Popen[bytes], str]:
