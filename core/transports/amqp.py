@@ -157,12 +157,12 @@ class AmqpTransport:
                     mandatory=True,
                     wait=False,
                 )
-            except aio_pika.exceptions.DeliveryError as exc:
-                code = getattr(exc.frame, "reply_text", "") if exc.frame else ""
-                detail = code.lower().replace("_", " ") if code else "returned"
+            except aio_pika.exceptions.PublishError:  # returned: a mandatory publish unrouted
                 raise TransportError(
-                    f"{detail}: no queue {endpoint.address!r} on the broker"
+                    f"no route: no queue {endpoint.address!r} on the broker"
                 ) from None
+            except aio_pika.exceptions.DeliveryError:  # nacked
+                raise TransportError("the broker refused the request") from None
             except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
                 if reply.done() and reply.exception() is not None:
                     raise reply.exception() from None  # type: ignore[misc]
