@@ -110,8 +110,9 @@ class AmqpTransport:
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             link = _Link(connection, channel, await channel.get_underlay_channel())
-            replies = await channel.get_queue(REPLY_TO, ensure=False)
-            await replies.consume(self._on_reply, no_ack=True)
+            # consumed through aiormq: aio-pika would wrap each reply in an IncomingMessage
+            # and a task of its own, on top of aiormq's task per delivery
+            await link.underlay.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
         except BaseException:
             await connection.close()
             raise
@@ -128,8 +129,9 @@ class AmqpTransport:
         channel.close_callbacks.add(lost)
         return link
 
-    async def _on_reply(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self._waiters.resolve(message.correlation_id, message.body, message.content_type)
+    async def _on_reply(self, message: aiormq.abc.DeliveredMessage) -> None:
+        properties = message.header.properties
+        self._waiters.resolve(properties.correlation_id, message.body, properties.content_type)
 
     async def request(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
