@@ -5,6 +5,7 @@ Qt-free by contract (import-linter): the GUI, the CLI and the tests all build on
 
 from core._addresses import host_port, public_url
 from core._breaker import BreakerState, CircuitBreaker, Outcome
+from core._broker_config import display_address, mask_url
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import (
@@ -112,10 +113,12 @@ __all__ = [
     "SupplierResult",
     "Transport",
     "TransportError",
+    "display_address",
     "export_comparison",
     "host_port",
     "load_config",
     "make_strategy",
+    "mask_url",
     "parse_config",
     "public_url",
     "resource",

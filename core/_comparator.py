@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from core._breaker import CircuitBreaker
+from core._broker_config import broker_destination, broker_url
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, SupplierConfig
 from core._engine import Destination, ScatterGather, ScatterOutcome
@@ -21,6 +22,7 @@ from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
 from core.transports._base import Endpoint, Transport
+from core.transports._factory import TransportSet
 from core.transports.http import HttpTransport
 
 __all__ = ["PriceComparator"]
@@ -96,6 +98,9 @@ class PriceComparator:
         self._environ = os.environ if environ is None else environ
         self._own_transport = transport is None
         self.transport: Transport = transport or HttpTransport(environ=self._environ)
+        self.transports = TransportSet(self.transport)
+        """the broker transports besides, one per broker URL"""
+        self._brokers: dict[str, tuple[str, str | None]] = {}
         self.breakers: dict[str, CircuitBreaker] = {
             supplier.name: CircuitBreaker(
                 supplier.name, config.breaker, clock=clock, on_transition=self.events.emit
@@ -116,17 +121,22 @@ class PriceComparator:
         self, index: int, supplier: SupplierConfig
     ) -> Destination[PriceRequest, Quote]:
         headers = _api_key_headers(self.config, index, supplier, self._environ)
+        broker = None
+        if supplier.transport != "http":
+            broker = broker_url(self.config.source, index, supplier, self._environ)
+        self._brokers[supplier.name] = (supplier.transport, broker)
         endpoint = Endpoint(
             supplier.name,
-            supplier.url,
+            broker_destination(supplier) or supplier.url,
             headers,
             verify=supplier.verify,
             ca_bundle=supplier.ca_bundle,
             **_network_options(self.config, supplier),
+            broker=broker,
         )
         if not supplier.verify:
             log.warning("TLS verification is OFF for supplier %s", supplier.name)
-        transport, codec = self.transport, self.codec
+        transport, codec = self.transports.get(supplier.transport, broker), self.codec
         max_bytes = self.config.defaults.max_reply_bytes
 
         async def call(request: PriceRequest, correlation_id: str) -> Quote:
@@ -138,6 +148,12 @@ class PriceComparator:
 
         timeout = supplier.timeout or self.config.defaults.supplier_timeout
         return Destination(supplier.name, call, timeout, self.breakers[supplier.name])
+
+    def connection_state(self, supplier: str) -> str | None:
+        """The supplier's broker connection state ("idle", "connecting", "connected",
+        "disconnected", "closed"); None for an HTTP supplier."""
+        kind, broker = self._brokers.get(supplier, ("http", None))
+        return self.transports.state(kind, broker)
 
     async def __aenter__(self) -> PriceComparator:
         return self
@@ -167,6 +183,7 @@ class PriceComparator:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
             await self.engine.drain()
+            await self.transports.aclose()
             if self._own_transport:
                 await self.transport.aclose()
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core._broker_config import TransportKind, check_transport_keys
 from core._errors import ConfigError
 from core._proxy_setting import ProxySetting
 from core._validation import Number, describe
@@ -69,8 +70,16 @@ class BreakerSettings(_Section):
 
 class SupplierConfig(_Section):
     name: str = Field(min_length=1, max_length=100)
-    url: str
-    transport: Literal["http"] = "http"
+    url: str = ""
+    """the supplier's URL (transport http); see core/_broker_config.py for the broker keys"""
+    transport: TransportKind = "http"
+    broker: str | None = Field(default=None, repr=False)
+    """a broker's URL (may hold credentials: shown masked only)"""
+    broker_env: str | None = None
+    """name of the environment variable holding the broker URL instead"""
+    queue: str | None = None
+    subject: str | None = None
+    topic: str | None = None
     timeout: Number | None = Field(default=None, gt=0, le=3600)
     enabled: bool = True
     api_key_env: str | None = None
@@ -83,7 +92,7 @@ class SupplierConfig(_Section):
     sim: dict[str, Any] | None = None
     """simulation profile for the demo fleet; the engine ignores it"""
 
-    @field_validator("api_key_env")
+    @field_validator("api_key_env", "broker_env")
     @classmethod
     def _variable_name(cls, value: str | None) -> str | None:
         # never echo the value: an operator may have pasted the key itself here
@@ -130,6 +139,12 @@ class Config(_Section):
                     f"suppliers[{index}].name: duplicate supplier name {supplier.name!r}"
                 )
             seen.add(supplier.name)
+        return self
+
+    @model_validator(mode="after")
+    def _transport_keys(self) -> Config:
+        for index, supplier in enumerate(self.suppliers):
+            check_transport_keys(index, supplier)
         return self
 
     def supplier(self, name: str) -> SupplierConfig:

@@ -63,8 +63,10 @@ class HealthFeed:
                 break
         if updates:
             self.model.update_rows(updates)
+        self.model.show_connections(self.session.connection_states())
 
     def full(self) -> None:
         """Re-read every row now (start-up, screenshots, tests)."""
         self._dirty.clear()
         self.model.update(self.session.snapshot())
+        self.model.show_connections(self.session.connection_states())

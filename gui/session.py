@@ -54,10 +54,17 @@ class Session:
         self.health = HealthTracker(self.comparator.breakers)
         self._unsubscribe = [self.comparator.events.subscribe(self.health.observe)]
         self._closed = False
+        self._broker_names = [s.name for s in config.suppliers if s.transport != "http"]
 
     @property
     def supplier_names(self) -> tuple[str, ...]:
         return tuple(supplier.name for supplier in self.config.suppliers)
+
+    def connection_states(self) -> dict[str, str]:
+        """Each broker supplier's connection state ("idle", "connected"…); HTTP ones have
+        none."""
+        comparator = self.comparator
+        return {name: comparator.connection_state(name) or "" for name in self._broker_names}
 
     def subscribe(self, observer: Callable[[Event], object]) -> Callable[[], None]:
         """Receive every engine event (synchronously, on the loop's thread)."""

@@ -30,6 +30,9 @@ def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
         from core.cli.fleet import add_fleet_parser
 
         add_fleet_parser(subparsers)
+        from core.cli.responder import add_responder_parser
+
+        add_responder_parser(subparsers)
     return parser
 
 

@@ -37,6 +37,8 @@ class Endpoint:
     connection, ``None`` to follow the environment (``HTTP_PROXY``…)"""
     connect_timeout: float | None = None
     """seconds to open a connection (TCP, proxy tunnel, TLS), within the call's own time"""
+    broker: str | None = field(default=None, repr=False)
+    """the broker's URL for a broker transport (may hold credentials: never logged or shown)"""
 
 
 class Transport(Protocol):

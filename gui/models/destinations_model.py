@@ -17,7 +17,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
-from core import BreakerState, Config, Status, SupplierHealth, host_port, public_url
+from core import (
+    BreakerState,
+    Config,
+    Status,
+    SupplierConfig,
+    SupplierHealth,
+    display_address,
+    host_port,
+    public_url,
+)
 from gui import theme
 from gui.icons import icon
 from gui.models._table import ModelIndex, TableModel
@@ -68,6 +77,7 @@ _TOOLTIPS = {
     Column.P50: "Median latency of recent successful calls",
     Column.P95: "95th percentile latency of recent successful calls",
     Column.IN_FLIGHT: "Calls to this supplier in flight right now",
+    Column.TRANSPORT: "How requests reach the supplier; for a broker, its connection state",
 }
 
 _NUMERIC = {
@@ -126,10 +136,14 @@ class DestinationsModel(TableModel):
         self._rows: list[SupplierHealth | None] = []
         self._cells: list[tuple[str, ...]] = []
         self._unverified: set[int] = set()
+        self._connections: dict[int, str] = {}
+        self._row_by_name: dict[str, int] = {}
         self._load(config)
 
     def _load(self, config: Config) -> None:
         self._suppliers = config.suppliers
+        self._connections = {}
+        self._row_by_name = {s.name: row for row, s in enumerate(config.suppliers)}
         self._rows = [None] * len(config.suppliers)
         self._cells = [self._texts(i, None) for i in range(len(self._rows))]
         self._unverified = {i for i, s in enumerate(config.suppliers) if not s.verify}
@@ -164,7 +178,7 @@ class DestinationsModel(TableModel):
                 name = self._suppliers[row].name
                 return f"TLS verification is OFF for {name}: its certificate is not checked"
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.ADDRESS:
-            return public_url(self._suppliers[row].url)
+            return _full_address(self._suppliers[row])
         health = self._rows[row]
         if role == BREAKER_STATE_ROLE:
             return health.state if health is not None else BreakerState.CLOSED
@@ -250,8 +264,8 @@ class DestinationsModel(TableModel):
                 "—",
                 "—",
                 "0",
-                supplier.transport,
-                host_port(supplier.url),
+                self._transport_text(row),
+                _short_address(supplier),
             )
         return (
             supplier.name,
@@ -263,9 +277,28 @@ class DestinationsModel(TableModel):
             _ms(health.p50_ms),
             _ms(health.p95_ms),
             str(health.in_flight),
-            supplier.transport,
-            host_port(supplier.url),
+            self._transport_text(row),
+            _short_address(supplier),
         )
+
+    def _transport_text(self, row: int) -> str:
+        """``http``, or a broker transport with its connection state: ``amqp · connected``."""
+        transport = self._suppliers[row].transport
+        state = self._connections.get(row)
+        return f"{transport} · {state}" if state else transport
+
+    def show_connections(self, states: Mapping[str, str]) -> None:
+        """Show the broker suppliers' connection states (from ``Session.connection_states``)."""
+        for name, state in states.items():
+            row = self._row_by_name.get(name)
+            if row is None or self._connections.get(row) == state:
+                continue
+            self._connections[row] = state
+            cells = list(self._cells[row])
+            cells[Column.TRANSPORT] = self._transport_text(row)
+            self._cells[row] = tuple(cells)
+            index = self.index(row, Column.TRANSPORT)
+            self.dataChanged.emit(index, index)
 
     @staticmethod
     def _foreground(health: SupplierHealth, column: Column) -> QBrush | None:
@@ -296,3 +329,12 @@ class DestinationsModel(TableModel):
             value = values[column]
             return -1.0 if value is None else value
         return self._cells[row][column]
+
+
+def _short_address(supplier: SupplierConfig) -> str:
+    """``host:port`` for HTTP (twelve identical URL prefixes tell nothing), else the broker."""
+    return host_port(supplier.url) if supplier.transport == "http" else display_address(supplier)
+
+
+def _full_address(supplier: SupplierConfig) -> str:
+    return public_url(supplier.url) if supplier.transport == "http" else display_address(supplier)

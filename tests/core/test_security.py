@@ -177,3 +177,42 @@ def test_a_key_a_header_cannot_carry_is_refused_without_being_shown() -> None:
         caught.value
     )
     assert "caf" not in str(caught.value)
+
+
+async def test_broker_credentials_are_shown_nowhere(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    password, token = "pw-7f3a9c0d1e2b", "tok-4a6f8e0c2d4b"
+    config = core.parse_config(
+        {
+            "suppliers": [
+                {
+                    "name": "rabbit",
+                    "transport": "amqp",
+                    "broker": f"amqp://scott:{password}@127.0.0.1:1/",
+                    "queue": "q",
+                },
+                {
+                    "name": "swift",
+                    "transport": "nats",
+                    "broker": f"nats://{token}@127.0.0.1:1",
+                    "subject": "s",
+                },
+                {"name": "env", "transport": "amqp", "broker_env": "BROKER_URL", "queue": "q"},
+            ]
+        }
+    )
+    seen: list[core.Event] = []
+    environ = {"BROKER_URL": f"amqp://ann:{password}@127.0.0.1:1/"}
+    async with core.PriceComparator(config, environ=environ) as comparator:
+        comparator.events.subscribe(seen.append)
+        comparison = await comparator.compare("SKU-1", 1, strategy="all")
+    assert [s.status for s in comparison.suppliers] == [core.Status.ERROR] * 3
+    exposed = [
+        json.dumps(comparison.to_dict()),
+        caplog.text,
+        repr(config),
+        repr(comparator.engine.destinations),
+        *(core.display_address(s) for s in config.suppliers),
+        *(repr(event) for event in seen),
+    ]
+    assert not [text for text in exposed if password in text or token in text]

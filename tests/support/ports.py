@@ -1,0 +1,19 @@
+"""Loopback ports: is one accepting, and a free one."""
+
+from __future__ import annotations
+
+import socket
+
+
+def accepts(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
