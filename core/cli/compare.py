@@ -15,6 +15,7 @@ from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
 from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, add_verbose
+from core.cli._recording import CliHistory, add_fallback_argument
 from core.cli._types import product_id, seconds, whole_number
 
 __all__ = ["add_compare_parser", "format_table", "run_compare"]
@@ -36,12 +37,13 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     parser.add_argument("--min-responses", type=whole_number(0), metavar="M")
     parser.add_argument("--timeout", type=seconds, metavar="SECONDS")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_fallback_argument(parser)
     add_verbose(parser)
     parser.set_defaults(handler=run_compare)
 
 
-async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
-    async with PriceComparator(config) as comparator:
+async def _compare(config: Config, args: argparse.Namespace, history: CliHistory) -> Comparison:
+    async with PriceComparator(config) as comparator, history.recording(comparator):
         return await comparator.compare(
             args.product,
             args.quantity,
@@ -52,23 +54,24 @@ async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
         )
 
 
-async def _compare_demo(args: argparse.Namespace) -> Comparison:
+async def _compare_demo(args: argparse.Namespace, history: CliHistory) -> Comparison:
     from core.fleet import embedded_demo_fleet  # the simulation is only loaded when asked for
 
     async with embedded_demo_fleet() as fleet:
-        return await _compare(fleet.config, args)
+        return await _compare(fleet.config, args, history)
 
 
 def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    history = CliHistory(args.fallback)
     if args.demo:
-        comparison = asyncio.run(_compare_demo(args))
+        comparison = asyncio.run(_compare_demo(args, history))
     else:
         config = load_config(args.config)
-        comparison = asyncio.run(_compare(config, args))
+        comparison = asyncio.run(_compare(config, args, history))
     if args.json:
-        out.write(json.dumps(comparison.to_dict()) + "\n")
+        out.write(json.dumps(history.document(comparison)) + "\n")
     else:
-        out.write(format_table(comparison))
+        out.write(format_table(comparison) + history.fallback_text())
     return EXIT_DECIDED if comparison.decided else EXIT_UNDECIDED
 
 

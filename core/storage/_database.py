@@ -99,12 +99,13 @@ class HistoryDatabase:
         cls,
         path: str | Path,
         *,
-        keep_days: float = 30.0,
+        keep_days: float | None = 30.0,
         legacy: Sequence[Path] = (),
         busy_timeout_s: float = 2.0,
         now: float | None = None,
     ) -> HistoryDatabase:
-        """Open (creating if needed), migrate, import ``legacy`` JSONL files once, prune."""
+        """Open (creating if needed), migrate, import ``legacy`` JSONL files once, and
+        drop what is older than ``keep_days`` (``None``: keep everything this time)."""
         path = Path(path)
         connection: sqlite3.Connection | None = None
         with _unavailable_on_error(path):
@@ -120,7 +121,7 @@ class HistoryDatabase:
                 raise
         return database
 
-    def _prepare(self, keep_days: float, legacy: Sequence[Path], now: float) -> None:
+    def _prepare(self, keep_days: float | None, legacy: Sequence[Path], now: float) -> None:
         db = self._db
         db.execute("PRAGMA foreign_keys = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -131,17 +132,27 @@ class HistoryDatabase:
             )
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+        if version < SCHEMA_VERSION:
+            # one script, one transaction (executescript commits whatever is open first)
+            steps = "".join(MIGRATIONS[version:])
+            with _unavailable_on_error(self.path):
+                try:
+                    db.executescript(
+                        f"BEGIN IMMEDIATE;{steps};PRAGMA user_version = {SCHEMA_VERSION};COMMIT;"
+                    )
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
         with self._transaction():
-            for number in range(version, SCHEMA_VERSION):
-                db.executescript(MIGRATIONS[number])
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             # the one write every open makes: a read-only or locked file shows up here
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_at', ?)", (repr(now),)
             )
         for candidate in legacy:
             self._import_legacy(candidate)
-        self.prune(now - keep_days * DAY_S)
+        if keep_days is not None:
+            self.prune(now - keep_days * DAY_S)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
