@@ -22,6 +22,7 @@ from core._events import (
     Event,
     ProbeCompleted,
 )
+from core.storage._database import HistoryDatabase
 from core.storage._records import ComparisonRecord
 from core.storage._service import HistoryService
 
@@ -78,14 +79,23 @@ class HistoryRecorder:
         elif isinstance(event, ProbeCompleted):
             self.service.submit(lambda db: db.add_probe(event))
 
-    def record(self, comparison: Comparison, run: _Run | None = None) -> ComparisonRecord:
-        record = ComparisonRecord.from_comparison(
-            comparison,
-            recorded_at=self._clock(),
-            source=self.source,
-            arrivals=run.arrivals if run is not None else None,
-            deadline_s=run.deadline_s if run is not None else None,
-        )
-        self.service.submit(lambda db: db.add_comparison(record))
+    def record(self, comparison: Comparison, run: _Run | None = None) -> None:
+        recorded_at, source = self._clock(), self.source
+        arrivals = run.arrivals if run is not None else None
+        deadline_s = run.deadline_s if run is not None else None
+
+        def write(database: HistoryDatabase) -> None:
+            # built on the writer thread: the comparison is immutable and the run is no
+            # longer followed, so the event loop only pays for queueing it
+            database.add_comparison(
+                ComparisonRecord.from_comparison(
+                    comparison,
+                    recorded_at=recorded_at,
+                    source=source,
+                    arrivals=arrivals,
+                    deadline_s=deadline_s,
+                )
+            )
+
+        self.service.submit(write)
         self.recorded = [*self.recorded[-9:], comparison.correlation_id]
-        return record
