@@ -38,6 +38,7 @@ __all__ = ["DAY_S", "HistoryDatabase", "HistoryUnavailable"]
 log = logging.getLogger("scatterdash.history")
 
 DAY_S = 86_400.0
+PRUNE_EVERY_S = 3600.0
 T = TypeVar("T")
 
 _SUMMARY_COLUMNS = (
@@ -91,6 +92,8 @@ class HistoryDatabase:
         """Use :meth:`open`."""
         self._db = connection
         self.path = path
+        self._keep_days: float | None = None
+        self._pruned_at = 0.0
 
     # -- opening -------------------------------------------------------------------------
 
@@ -154,8 +157,8 @@ class HistoryDatabase:
             )
         for candidate in legacy:
             self._import_legacy(candidate)
-        if keep_days is not None:
-            self.prune(now - keep_days * DAY_S)
+        self._keep_days = keep_days
+        self._prune_if_due(now)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -214,6 +217,7 @@ class HistoryDatabase:
 
     def add_comparison(self, record: ComparisonRecord) -> bool:
         """False if a comparison with that correlation id is already recorded."""
+        self._prune_if_due(time.time())
         with self._transaction() as db:
             return self._insert(db, record)
 
@@ -286,6 +290,12 @@ class HistoryDatabase:
                     event.state,
                 ),
             )
+
+    def _prune_if_due(self, now: float) -> None:
+        """Apply ``keep_days`` at open and then hourly (a window may run for weeks)."""
+        if self._keep_days is not None and now - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = now
+            self.prune(now - self._keep_days * DAY_S)
 
     def prune(self, before: float) -> int:
         """Forget everything recorded before ``before`` (wall-clock seconds)."""

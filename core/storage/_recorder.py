@@ -53,8 +53,6 @@ class HistoryRecorder:
         self.source = source
         self._clock = clock
         self._running: dict[str, _Run] = {}
-        self.recorded: list[str] = []
-        """correlation ids handed to the service, newest last (the last few only)"""
 
     def attach(self, events: Emitter[Event]) -> Callable[[], None]:
         """Follow ``events``; returns the function that stops it."""
@@ -98,4 +96,3 @@ class HistoryRecorder:
             )
 
         self.service.submit(write)
-        self.recorded = [*self.recorded[-9:], comparison.correlation_id]

@@ -20,6 +20,7 @@ import pytest
 
 import core
 from core.storage import (
+    ComparisonRecord,
     HistoryDatabase,
     HistoryFilter,
     HistoryRecorder,
@@ -191,6 +192,26 @@ async def test_retention_drops_what_is_older_than_keep_days(tmp_path: Path) -> N
     # the outcomes go with their comparison
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM outcomes").fetchone()
     assert rows == (2,)
+    database.close()
+
+
+async def test_retention_is_applied_again_while_the_history_stays_open(tmp_path: Path) -> None:
+    """A window may run for weeks: keep_days is applied hourly, not only at open."""
+    legacy = tmp_path / "history.jsonl"
+    now = time.time()
+    legacy.write_text(_legacy_line(1, now - 25 * 3600) + "\n")
+    # opened two hours ago: the 25-hour-old comparison was within one day then
+    database = HistoryDatabase.open(
+        tmp_path / "history.sqlite3", legacy=[legacy], keep_days=1, now=now - 2 * 3600
+    )
+    assert [s.correlation_id for s in database.comparisons()] == ["legacy-1"]
+    async with ScriptedFleet({"a": healthy()}) as fleet:
+        async with core.PriceComparator(fleet.config()) as comparator:
+            fresh = await comparator.compare("SKU-1", 1)
+    database.add_comparison(
+        ComparisonRecord.from_comparison(fresh, recorded_at=time.time(), source="cli")
+    )
+    assert [s.correlation_id for s in database.comparisons()] == [fresh.correlation_id]
     database.close()
 
 

@@ -4,6 +4,7 @@ comparison gets a stale-fallback suggestion."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -342,3 +343,28 @@ def test_an_undecided_comparison_gets_a_stale_fallback_suggestion(
         fleet.set_faults(supplier.name, outage=False)
     compare(aloop, window)
     assert not note.isVisible()
+
+
+def test_the_window_imports_an_old_history_jsonl_once(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], history_dir: Path
+) -> None:
+    """The JSON Lines file the window used to keep (Qt's app data directory) is imported
+    into the database in the data directory, once."""
+    from PySide6.QtCore import QStandardPaths
+
+    location = QStandardPaths.StandardLocation.AppDataLocation
+    legacy = Path(QStandardPaths.writableLocation(location)) / "history.jsonl"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    lines = [_entry(1, recorded_at=now - 60), _entry(2, recorded_at=now - 30)]
+    legacy.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+    window = make_window(history_path=None)  # the default: SCATTERDASH_DATA_DIR
+    aloop.until(lambda: window.history_model.rowCount() == 2)
+    assert window.history.path == history_dir / "history.sqlite3"
+    assert _column(window.history_model, HistoryColumn.REQUEST) == ["2 × SKU-2", "1 × SKU-1"]
+    window.close()
+    aloop.run(window.aclose())
+    again = make_window(history_path=None)
+    aloop.until(lambda: again.history.loaded)
+    assert again.history_model.rowCount() == 2  # not imported twice
