@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from core._errors import ScatterdashError
 from core._events import BreakerTransition, ProbeCompleted
+from core.storage._legacy import read_legacy
 from core.storage._records import (
     QUOTE_FIELDS,
     ComparisonRecord,
@@ -188,23 +189,13 @@ class HistoryDatabase:
         )
         if done is not None or not source.is_file():
             return 0
-        imported = skipped = 0
         try:
-            lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+            records, skipped = read_legacy(source)
         except OSError as exc:
             log.warning("history: cannot import %s: %s", source, _reason(exc))
             return 0
         with self._transaction() as db:
-            for line in lines:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    entry = None
-                record = ComparisonRecord.from_legacy(entry) if isinstance(entry, dict) else None
-                if record is None:
-                    skipped += bool(line.strip())
-                    continue
-                imported += self._insert(db, record)
+            imported = sum(self._insert(db, record) for record in records)
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)", (key, f"{imported} {skipped}")
             )
