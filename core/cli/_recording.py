@@ -43,6 +43,8 @@ class CliHistory:
     def __init__(self, want_fallback: bool) -> None:
         self.want_fallback = want_fallback
         self.fallback: FallbackQuote | None = None
+        self.history_off: str | None = None
+        """why the history could not be used (``None`` when it could)"""
         self._finished: Comparison | None = None
 
     def _observe(self, event: Event) -> None:
@@ -73,6 +75,7 @@ class CliHistory:
                     None,
                 )
             await service.aclose()
+            self.history_off = service.problem
 
     def document(self, comparison: Comparison) -> dict[str, Any]:
         """``compare --json``'s object; with ``--fallback`` also its ``fallback`` key."""
@@ -87,7 +90,8 @@ class CliHistory:
             return ""
         found = self.fallback
         if found is None:
-            return "\nfallback:         none (no good quote on record within [fallback] max_age)\n"
+            why = "history off" if self.history_off else "no good quote on record within max_age"
+            return f"\nfallback:         none ({why})\n"
         quote = found.quote
         return (
             f"\nfallback (STALE, not the result): {found.supplier}: "

@@ -16,6 +16,7 @@ import logging
 import math
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,7 +234,7 @@ class HistoryDatabase:
                 record.elapsed_ms,
                 record.deadline_s,
                 record.source,
-                json.dumps(record.document, separators=(",", ":")),
+                zlib.compress(json.dumps(record.document, separators=(",", ":")).encode()),
             ),
         )
         if cursor.rowcount == 0:
@@ -355,7 +356,7 @@ class HistoryDatabase:
             return StoredComparison(
                 summary=_summary(row[3:]),
                 deadline_s=row[1],
-                document=json.loads(row[2]),
+                document=_document(row[2]),
                 outcomes=tuple(_outcome(o) for o in outcomes),
             )
 
@@ -373,7 +374,7 @@ class HistoryDatabase:
             ).fetchall()
         )
         for row in rows:
-            yield _summary(row[1:]), json.loads(row[0])
+            yield _summary(row[1:]), _document(row[0])
 
     def outcome_rows(
         self, since: float | None = None
@@ -438,6 +439,11 @@ class HistoryDatabase:
             ).fetchall()
         )
         return [ProbeCompleted(*row) for row in rows]
+
+
+def _document(stored: bytes) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(zlib.decompress(stored))
+    return document
 
 
 def _still_valid(valid_until: Any, now: float) -> bool:

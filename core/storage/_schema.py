@@ -2,7 +2,8 @@
 
 Each entry of :data:`MIGRATIONS` takes the database from the version before it to its
 own; a new version appends one. Indexes answer what operators ask: by product (and
-quantity, for the fallback), by supplier, by time and by correlation id.
+quantity, for the fallback), by supplier, by time and by correlation id. ``document``
+is the ``compare --json`` object, zlib-compressed JSON (a sixth of its size).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ CREATE TABLE comparisons (
     elapsed_ms REAL,
     deadline_s REAL,
     source TEXT NOT NULL,
-    document TEXT NOT NULL
+    document BLOB NOT NULL
 );
-CREATE INDEX comparisons_by_product ON comparisons (product_id, quantity, recorded_at);
+CREATE INDEX comparisons_by_product ON comparisons (product_id, recorded_at);
+CREATE INDEX comparisons_by_request ON comparisons (product_id, quantity, recorded_at);
 CREATE INDEX comparisons_by_time ON comparisons (recorded_at);
 
 CREATE TABLE outcomes (
