@@ -1,6 +1,7 @@
 """The ``scatterdash`` command: the GUI by default, headless sub-commands by name.
 
-``scatterdash compare …`` and ``scatterdash fleet …`` never import Qt.
+``scatterdash compare …``, ``scatterdash fleet …`` and ``scatterdash history …`` never
+import Qt.
 """
 
 from __future__ import annotations
