@@ -13,6 +13,8 @@ from core._config import (
     BreakerSettings,
     Config,
     Defaults,
+    FallbackSettings,
+    HistorySettings,
     StrategyName,
     SupplierConfig,
     load_config,
@@ -56,7 +58,17 @@ from core._strategies import (
     make_strategy,
 )
 from core.health import HealthTracker, SupplierHealth
-from core.storage import ComparisonHistory, export_comparison
+from core.storage import (
+    FallbackQuote,
+    HistoryDatabase,
+    HistoryFilter,
+    HistoryRecorder,
+    HistoryService,
+    HistorySummary,
+    HistoryUnavailable,
+    StoredComparison,
+    export_comparison,
+)
 from core.transports._base import Endpoint, Transport
 from core.transports.http import HttpTransport
 
@@ -74,7 +86,6 @@ __all__ = [
     "Comparison",
     "ComparisonError",
     "ComparisonFinished",
-    "ComparisonHistory",
     "ComparisonStarted",
     "Config",
     "ConfigError",
@@ -84,8 +95,17 @@ __all__ = [
     "Emitter",
     "Endpoint",
     "Event",
+    "FallbackQuote",
+    "FallbackSettings",
     "FirstStrategy",
     "HealthTracker",
+    "HistoryDatabase",
+    "HistoryFilter",
+    "HistoryRecorder",
+    "HistoryService",
+    "HistorySettings",
+    "HistorySummary",
+    "HistoryUnavailable",
     "HttpTransport",
     "InvalidReplyError",
     "Judging",
@@ -106,6 +126,7 @@ __all__ = [
     "ScatterOutcome",
     "ScatterdashError",
     "Status",
+    "StoredComparison",
     "Strategy",
     "StrategyName",
     "SupplierConfig",

@@ -23,6 +23,8 @@ __all__ = [
     "BreakerSettings",
     "Config",
     "Defaults",
+    "FallbackSettings",
+    "HistorySettings",
     "StrategyName",
     "SupplierConfig",
     "load_config",
@@ -66,6 +68,20 @@ class BreakerSettings(_Section):
     failure_rate: Number = Field(default=0.5, gt=0, le=1)
     open_seconds: Number = Field(default=30.0, gt=0)
     half_open_calls: int = Field(default=3, ge=1)
+
+
+class HistorySettings(_Section):
+    """``[history]``: the comparison history (SQLite in the per-user data directory)."""
+
+    keep_days: Number = Field(default=30, gt=0, le=36500)
+    """comparisons, breaker transitions and probes older than this are dropped"""
+
+
+class FallbackSettings(_Section):
+    """``[fallback]``: ``compare --fallback`` and the window's stale-quote suggestion."""
+
+    max_age: Number = Field(default=86400, gt=0)
+    """seconds: the oldest recorded quote a fallback may offer (default 24 h)"""
 
 
 class SupplierConfig(_Section):
@@ -126,6 +142,8 @@ class SupplierConfig(_Section):
 class Config(_Section):
     defaults: Defaults = Defaults()
     breaker: BreakerSettings = BreakerSettings()
+    history: HistorySettings = HistorySettings()
+    fallback: FallbackSettings = FallbackSettings()
     suppliers: tuple[SupplierConfig, ...] = Field(min_length=1, strict=False)
     source: str = "<memory>"
     """where the config was read from, for messages"""

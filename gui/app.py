@@ -253,7 +253,7 @@ async def serve(
                 config = fleet.config
             if screenshot is not None and history_path is None:
                 scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="scatterdash-"))
-                history_path = Path(scratch) / "history.jsonl"
+                history_path = Path(scratch) / "history.sqlite3"
             try:
                 # a screenshot shows the default layout, not this user's saved one
                 window = MainWindow(

@@ -1,6 +1,7 @@
 """The ``scatterdash`` command: the GUI by default, headless sub-commands by name.
 
-``scatterdash compare …``, ``scatterdash fleet …`` and ``scatterdash --version`` never
+``scatterdash compare …``, ``scatterdash fleet …``, ``scatterdash history …`` and
+``scatterdash --version`` never
 import Qt.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-HEADLESS_COMMANDS = frozenset({"compare", "fleet", "responder"})
+HEADLESS_COMMANDS = frozenset({"compare", "fleet", "history", "responder"})
 #: answered by the headless parser too: no Qt needed to print a version
 HEADLESS_OPTIONS = frozenset({"--version"})
 

@@ -41,7 +41,8 @@ from gui import exporting, theme
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
-from gui.history import HistoryKeeper, default_history_path
+from gui.history import HistoryKeeper, default_history_path, legacy_history_paths
+from gui.history_browser import HistoryBrowser
 from gui.icons import icon
 from gui.live import LiveRun
 from gui.models.destinations_model import DestinationsModel
@@ -50,6 +51,7 @@ from gui.session import BreakerAction, Session, Ticket
 from gui.tasks import TaskSet
 from gui.widgets.destinations_view import DestinationsPanel
 from gui.widgets.event_log import EventLog, Level
+from gui.widgets.fallback_note import FallbackNote
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
 from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
@@ -148,8 +150,12 @@ class MainWindow(QMainWindow):
         self.history_model = HistoryModel(self)
         self.history_panel = HistoryPanel(self.history_model, self)
         self.history = HistoryKeeper(
-            history_path or default_history_path(), self.history_model, self.finishing
+            history_path or default_history_path(),
+            self.history_model,
+            keep_days=config.history.keep_days,
+            legacy=() if history_path else legacy_history_paths(),
         )
+        self.fallback_note = FallbackNote.below_headline(self.result)
         self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
 
         self.setCentralWidget(self.latency)
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         self.ticket.cancelRequested.connect(self.cancel_comparison)
         self.destinations.actionRequested.connect(self.apply_breaker_action)
         self.history_panel.entryActivated.connect(self.ask_again)
+        self.history_browser = HistoryBrowser(self)
         self._handlers: dict[type, Callable[[Any], None]] = {
             CallSent: self._on_sent,
             CallResult: self._on_result,
@@ -385,6 +392,7 @@ class MainWindow(QMainWindow):
         self._schedule_health()
 
     def _on_started(self, event: ComparisonStarted) -> None:
+        self.fallback_note.clear()
         self.run = LiveRun(event, self.session.supplier_names)
         self.latency_plot.follow(self.run)
         self.latency.title.setText(
@@ -432,6 +440,7 @@ class MainWindow(QMainWindow):
         else:
             text = f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"
             self.event_log.add(Level.WARNING, "comparison", text)
+            self.history_browser.suggest_fallback(comparison)
         self.last_label.setText(f"{text} · {comparison.elapsed_ms:.0f} ms")
 
     def ask_again(self, entry: HistoryEntry) -> None:
@@ -445,6 +454,7 @@ class MainWindow(QMainWindow):
         config = session.config
         self.session, self.config = session, config
         self.health_feed = HealthFeed(session, self.destinations_model)  # before any event
+        self.history.follow(session)
         self._unsubscribe_events = session.subscribe(self.on_event)
         self.destinations_model.set_config(config)
         self.latency_plot.set_suppliers(session.supplier_names)
@@ -509,6 +519,7 @@ class MainWindow(QMainWindow):
             self.latency_plot.finish()
             self.latency.title.setText("No comparison yet — press Compare (Ctrl+Return)")
             self.result.clear()
+            self.fallback_note.clear()
             self.last_label.setText("no comparison yet")
             self.ticket.set_progress(0, 1, "idle")
             self._attach(session, session.config.source)
@@ -698,3 +709,4 @@ class MainWindow(QMainWindow):
         await self.finishing.drain(FINISHING_GRACE_S)
         await self.finishing.aclose()
         await self.session.aclose()
+        await self.history.aclose()  # after the session: its last events are recorded too

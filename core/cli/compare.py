@@ -24,6 +24,7 @@ from core.cli._common import (
     described,
 )
 from core.cli._progress import LiveProgress
+from core.cli._recording import CliHistory, add_fallback_argument
 from core.cli._report import report_suppliers
 from core.cli._types import product_id, seconds, whole_number
 
@@ -98,6 +99,7 @@ def add_compare_parser(subparsers: Subparsers) -> None:
     add_verbose(
         parser, "on stderr: -v what each supplier did, -vv adds connection detail and debug logs"
     )
+    add_fallback_argument(parser)
     parser.set_defaults(handler=run_compare)
 
 
@@ -121,9 +123,9 @@ def check_reachable(config: Config, args: argparse.Namespace) -> None:
             )
 
 
-async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
+async def _compare(config: Config, args: argparse.Namespace, history: CliHistory) -> Comparison:
     check_reachable(config, args)
-    async with PriceComparator(config) as comparator:
+    async with PriceComparator(config) as comparator, history.recording(comparator):
         with LiveProgress(comparator.events, sys.stderr) as progress:
             comparison = await comparator.compare(
                 args.product,
@@ -144,24 +146,25 @@ async def _compare(config: Config, args: argparse.Namespace) -> Comparison:
     return comparison
 
 
-async def _compare_demo(args: argparse.Namespace) -> Comparison:
+async def _compare_demo(args: argparse.Namespace, history: CliHistory) -> Comparison:
     from core.fleet import embedded_demo_fleet  # the simulation is only loaded when asked for
 
     async with embedded_demo_fleet() as fleet:
-        return await _compare(fleet.config, args)
+        return await _compare(fleet.config, args, history)
 
 
 def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    history = CliHistory(args.fallback)
     if args.demo:
-        comparison = asyncio.run(_compare_demo(args))
+        comparison = asyncio.run(_compare_demo(args, history))
     else:
         config = load_config(args.config)
         check_reachable(config, args)  # before any connection is made
-        comparison = asyncio.run(_compare(config, args))
+        comparison = asyncio.run(_compare(config, args, history))
     if args.json:
-        out.write(json.dumps(comparison.to_dict()) + "\n")
+        out.write(json.dumps(history.document(comparison)) + "\n")
     else:
-        out.write(format_table(comparison))
+        out.write(format_table(comparison) + history.fallback_text())
     return EXIT_DECIDED if comparison.decided else EXIT_UNDECIDED
 
 

@@ -1,9 +1,10 @@
-"""Recent comparisons (``historyTable``), newest first, from history entries.
+"""Recorded comparisons (``historyTable``), newest first.
 
-An entry is what :class:`core.ComparisonHistory` stores (``Comparison.to_dict()`` plus
-``recorded_at``, ``product_id`` and ``quantity``). Entries read back from disk may come
-from older versions or be hand-edited: :meth:`HistoryEntry.from_dict` takes what it can
-and returns ``None`` for anything it cannot use, so a strange line never breaks the view.
+Rows come from the history database (:meth:`HistoryEntry.from_summary`), from a comparison
+that just finished (:meth:`HistoryEntry.from_comparison`) or from a plain mapping
+(``Comparison.to_dict()`` plus ``recorded_at``, ``product_id`` and ``quantity``):
+:meth:`HistoryEntry.from_dict` takes what it can and returns ``None`` for anything it
+cannot use, so a strange entry never breaks the view.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from core import Comparison, Status
+from core import Comparison, HistorySummary, Status
 from gui import theme
 from gui.icons import dot
 from gui.models._table import ModelIndex, TableModel
@@ -32,7 +33,7 @@ __all__ = [
 
 
 MAX_ROWS = 500
-"""rows kept in the view (the file keeps more)"""
+"""rows kept in the view (the database keeps more)"""
 DECIDED_ROLE = Qt.ItemDataRole.UserRole + 1
 """whether the row's comparison decided (a bool)"""
 
@@ -121,6 +122,24 @@ class HistoryEntry:
             elapsed_ms=comparison.elapsed_ms,
         )
 
+    @classmethod
+    def from_summary(cls, summary: HistorySummary) -> HistoryEntry:
+        """A row read back from the history database."""
+        return cls(
+            recorded_at=summary.recorded_at,
+            correlation_id=summary.correlation_id,
+            product_id=summary.product_id,
+            quantity=summary.quantity,
+            strategy=summary.strategy,
+            decided=summary.decided,
+            partial=summary.partial,
+            winner=summary.winner,
+            total=summary.total_price,
+            currency=summary.currency,
+            error=summary.error,
+            elapsed_ms=summary.elapsed_ms,
+        )
+
     @property
     def request(self) -> str:
         return f"{self.quantity} × {self.product_id}" if self.quantity else self.product_id
@@ -184,13 +203,27 @@ class HistoryModel(TableModel):
         self._trim()
         return True
 
-    def add_older(self, entries: Iterable[Mapping[str, Any]]) -> int:
-        """Entries read from the file (oldest first) go below what is shown; returns how many.
+    def replace(self, entries: Iterable[HistoryEntry]) -> None:
+        """Show exactly ``entries`` (newest first), e.g. after the filters changed."""
+        kept = list(entries)[: self.max_rows]
+        self.beginResetModel()
+        self._entries = kept
+        self._texts = [_texts(entry) for entry in kept]
+        self._ids = {entry.correlation_id for entry in kept}
+        self.endResetModel()
 
-        A comparison that finished while the file was being read may be both in the file
-        and already on top: it is shown once.
+    def add_older(self, entries: Iterable[Mapping[str, Any] | HistoryEntry]) -> int:
+        """Entries read from the history (oldest first) go below what is shown; returns how
+        many.
+
+        A comparison that finished while the history was being read may be both in what
+        was read and already on top: it is shown once.
         """
-        parsed = [HistoryEntry.from_dict(entry) for entry in entries if isinstance(entry, Mapping)]
+        parsed = [
+            entry if isinstance(entry, HistoryEntry) else HistoryEntry.from_dict(entry)
+            for entry in entries
+            if isinstance(entry, Mapping | HistoryEntry)
+        ]
         fresh: list[HistoryEntry] = []
         seen = set(self._ids)
         for entry in reversed(parsed):  # newest first

@@ -1,63 +1,353 @@
-"""Storage: history and exports, through a real comparison."""
+"""The SQLite history through real comparisons: recording, restarts, import, retention,
+damaged databases, exports and what the fallback and replay read from it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
+import io
 import json
+import logging
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import core
+from core.storage import (
+    ComparisonRecord,
+    HistoryDatabase,
+    HistoryFilter,
+    HistoryRecorder,
+    HistoryService,
+    HistoryUnavailable,
+    find_fallback,
+    recorded_comparison,
+    write_history_csv,
+    write_history_json,
+)
 from tests.support.scripted import ScriptedFleet, healthy, status
 
 SECRET = "sk-test-history-0123456789abcdef"  # a fake key
 
 
-async def compare(fleet: ScriptedFleet, strategy: str = "best") -> core.Comparison:
+async def compare_and_record(
+    fleet: ScriptedFleet, path: Path, strategies: tuple[str, ...] = ("best",), **options: object
+) -> list[core.Comparison]:
+    """Run real comparisons with a recorder on the comparator's events; close the history."""
     config = fleet.config(supplier_options={"b": {"api_key_env": "K"}})
+    service = HistoryService(path)
+    recorder = HistoryRecorder(service, source="window")
     async with core.PriceComparator(config, environ={"K": SECRET}) as comparator:
-        return await comparator.compare("SKU-1", 4, strategy=strategy)
+        recorder.attach(comparator.events)
+        comparisons = [
+            await comparator.compare("SKU-1", 4, strategy=strategy, **options)  # type: ignore[arg-type]
+            for strategy in strategies
+        ]
+    await service.aclose()
+    return comparisons
 
 
-async def test_history_keeps_every_comparison_and_no_secret(tmp_path: Path) -> None:
-    history = core.ComparisonHistory(tmp_path / "data" / "history.jsonl", max_entries=3)
+def _every_byte_in(directory: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in directory.iterdir() if path.is_file())
+
+
+async def test_comparisons_survive_a_restart_with_their_arrival_order(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    async with ScriptedFleet(
+        {
+            "a": healthy(delay=0.15, unit_price=2.0),
+            "b": healthy(unit_price=1.5),
+            "c": status(500, delay=0.05),
+        }
+    ) as fleet:
+        best, first = await compare_and_record(fleet, path, ("best", "first"))
+
+    database = HistoryDatabase.open(path)  # a new connection: what a restart sees
+    try:
+        listed = database.comparisons()
+        assert [s.correlation_id for s in listed] == [first.correlation_id, best.correlation_id]
+        assert listed[1].winner == "b" and listed[1].total_price == 6.0
+        assert listed[1].source == "window" and listed[1].quantity == 4
+        stored = database.find(best.correlation_id)
+        assert stored is not None
+        assert stored.document == best.to_dict()  # exactly what compare --json printed
+        assert recorded_comparison(stored).to_dict() == best.to_dict()
+        order = {o.supplier: o.arrival_order for o in stored.outcomes}
+        assert order == {"b": 0, "c": 1, "a": 2}  # as the results arrived, not config order
+        arrival = {o.supplier: o.arrival_ms for o in stored.outcomes}
+        assert arrival["b"] < arrival["c"] < arrival["a"]
+        assert arrival["a"] == pytest.approx(best.elapsed_ms, abs=20)
+        assert stored.deadline_s == 5.0
+        assert database.find(best.correlation_id[:8]) is not None  # a unique start is enough
+        assert [s.correlation_id for s in database.comparisons(HistoryFilter(search="zz"))] == []
+    finally:
+        database.close()
+    assert SECRET.encode() not in _every_byte_in(tmp_path)
+
+
+async def test_breaker_transitions_and_probes_are_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    async with ScriptedFleet({"a": healthy(), "b": status(500)}) as fleet:
+        config = fleet.config()
+        service = HistoryService(path)
+        async with core.PriceComparator(config) as comparator:
+            HistoryRecorder(service, source="window").attach(comparator.events)
+            comparator.breakers["b"].force_open()  # a real breaker transition event
+            comparator.events.emit(
+                core.ProbeCompleted("a", "ok", 3.5, None, "closed", at=time.time())
+            )
+            comparator.events.emit(
+                core.ProbeCompleted("b", "error", 1.0, "HTTP 500", "open", at=time.time())
+            )
+            transitions = await service.call(lambda db: db.transitions("b"), [])
+            probes = await service.call(lambda db: db.probes(), [])
+        await service.aclose()
+    assert [(t.supplier, t.old, t.new) for t in transitions] == [("b", "closed", "forced-open")]
+    assert [(p.supplier, p.status, p.error, p.state) for p in probes] == [
+        ("a", "ok", None, "closed"),
+        ("b", "error", "HTTP 500", "open"),
+    ]
+
+
+def _legacy_line(n: int, recorded_at: float) -> str:
+    return json.dumps(
+        {
+            "recorded_at": recorded_at,
+            "product_id": "SKU-7",
+            "quantity": 2,
+            "correlation_id": f"legacy-{n}",
+            "strategy": "best",
+            "decided": True,
+            "partial": False,
+            "error": None,
+            "result": {"supplier": "a", "total_price": 4.0, "currency": "EUR"},
+            "quotes": [
+                {
+                    "supplier": "a",
+                    "supplier_id": "a",
+                    "product_id": "SKU-7",
+                    "unit_price": 2.0,
+                    "total_price": 4.0,
+                    "currency": "EUR",
+                    "valid_until": "2099-01-01T00:00:00+00:00",
+                    "in_stock": True,
+                    "delivery_days": 2,
+                    "latency_ms": 9.0,
+                }
+            ],
+            "suppliers": [
+                {"name": "a", "status": "ok", "latency_ms": 9.0, "error": None},
+                {"name": "b", "status": "timeout", "latency_ms": 50.0, "error": "slow"},
+            ],
+            "elapsed_ms": 50.0,
+        }
+    )
+
+
+def test_an_old_history_jsonl_is_imported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    legacy = tmp_path / "history.jsonl"
+    now = time.time()
+    legacy.write_text(
+        _legacy_line(1, now - 60) + "\n{broken\n[1]\n" + _legacy_line(2, now - 30) + "\n"
+    )
+    path = tmp_path / "history.sqlite3"
+    with caplog.at_level(logging.INFO, "scatterdash.history"):
+        database = HistoryDatabase.open(path, legacy=[legacy, tmp_path / "missing.jsonl"])
+    assert "skipped 2 damaged lines" in caplog.text
+    listed = database.comparisons()
+    assert [s.correlation_id for s in listed] == ["legacy-2", "legacy-1"]
+    assert {s.source for s in listed} == {"import"}
+    stored = database.find("legacy-1")
+    assert stored is not None
+    assert [(o.supplier, o.status, o.quote is not None) for o in stored.outcomes] == [
+        ("a", "ok", True),
+        ("b", "timeout", False),
+    ]
+    database.close()
+
+    legacy.write_text(legacy.read_text() + _legacy_line(3, now) + "\n")
+    again = HistoryDatabase.open(path, legacy=[legacy])  # already imported: not again
+    assert len(again.comparisons()) == 2
+    again.close()
+
+
+async def test_retention_drops_what_is_older_than_keep_days(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    legacy = tmp_path / "history.jsonl"
+    day = 86_400
+    legacy.write_text(
+        _legacy_line(1, time.time() - 40 * day) + "\n" + _legacy_line(2, time.time() - day) + "\n"
+    )
+    database = HistoryDatabase.open(path, legacy=[legacy], keep_days=30)
+    assert [s.correlation_id for s in database.comparisons()] == ["legacy-2"]
+    assert database.find("legacy-1") is None
+    # the outcomes go with their comparison
+    rows = sqlite3.connect(path).execute("SELECT count(*) FROM outcomes").fetchone()
+    assert rows == (2,)
+    database.close()
+
+
+async def test_retention_is_applied_again_while_the_history_stays_open(tmp_path: Path) -> None:
+    """A window may run for weeks: keep_days is applied hourly, not only at open."""
+    legacy = tmp_path / "history.jsonl"
+    now = time.time()
+    legacy.write_text(_legacy_line(1, now - 25 * 3600) + "\n")
+    # opened two hours ago: the 25-hour-old comparison was within one day then
+    database = HistoryDatabase.open(
+        tmp_path / "history.sqlite3", legacy=[legacy], keep_days=1, now=now - 2 * 3600
+    )
+    assert [s.correlation_id for s in database.comparisons()] == ["legacy-1"]
+    async with ScriptedFleet({"a": healthy()}) as fleet:
+        async with core.PriceComparator(fleet.config()) as comparator:
+            fresh = await comparator.compare("SKU-1", 1)
+    database.add_comparison(
+        ComparisonRecord.from_comparison(fresh, recorded_at=time.time(), source="cli")
+    )
+    assert [s.correlation_id for s in database.comparisons()] == [fresh.correlation_id]
+    database.close()
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` really read-only: by mode, or (root ignores modes) immutable."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a file read-only for root here (chattr +i refused)")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_corrupt_locked_and_read_only_databases_are_one_clear_error(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"this is not a database, it was overwritten " * 200)
+    with pytest.raises(HistoryUnavailable, match=r"corrupt\.sqlite3: the database is corrupt"):
+        HistoryDatabase.open(corrupt)
+
+    locked = tmp_path / "locked.sqlite3"
+    HistoryDatabase.open(locked).close()
+    holder = sqlite3.connect(locked, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryUnavailable, match="locked by another process"):
+            HistoryDatabase.open(locked, busy_timeout_s=0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    readonly = tmp_path / "readonly.sqlite3"
+    database = HistoryDatabase.open(readonly)
+    database.close()
+    sqlite3.connect(readonly).execute("PRAGMA journal_mode = DELETE").fetchone()
+    with read_only(readonly), pytest.raises(HistoryUnavailable, match="read-only"):
+        HistoryDatabase.open(readonly)
+
+    newer = tmp_path / "newer.sqlite3"
+    sqlite3.connect(newer).execute("PRAGMA user_version = 99")
+    with pytest.raises(HistoryUnavailable, match="newer Scatterdash"):
+        HistoryDatabase.open(newer)
+
+
+async def test_a_corrupt_database_turns_history_off_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"\x00garbage" * 1000)
+    async with ScriptedFleet({"a": healthy(), "b": healthy(unit_price=1.0)}) as fleet:
+        with caplog.at_level(logging.WARNING, "scatterdash.history"):
+            comparisons = await compare_and_record(fleet, path, ("best", "all", "first"))
+    assert all(c.decided for c in comparisons)  # the comparisons themselves went on
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "history off" in warnings[0].getMessage() and "corrupt" in warnings[0].getMessage()
+    assert path.read_bytes().startswith(b"\x00garbage")  # never "repaired" over
+
+
+async def test_exports_parse(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
     async with ScriptedFleet(
         {"a": healthy(unit_price=2.0), "b": healthy(unit_price=1.5), "c": status(500)}
     ) as fleet:
-        comparisons = [
-            await compare(fleet, strategy)
-            for strategy in ("best", "all", "first", "best", "majority")
-        ]
-    for comparison in comparisons:
-        await history.record(comparison)
-    entries = await history.load()
-    assert 3 <= len(entries) <= 5
-    assert [e["correlation_id"] for e in entries] == [c.correlation_id for c in comparisons][
-        -len(entries) :
+        comparisons = await compare_and_record(fleet, path, ("best", "all"))
+    database = HistoryDatabase.open(path)
+    out = io.StringIO()
+    assert write_history_csv(database.outcome_rows(), out) == 6
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["correlation_id"], r["supplier"], r["status"]) for r in rows[:3]] == [
+        (comparisons[0].correlation_id, "a", "ok"),
+        (comparisons[0].correlation_id, "b", "ok"),
+        (comparisons[0].correlation_id, "c", "error"),
     ]
-    assert entries[-1]["product_id"] == "SKU-1" and entries[-1]["quantity"] == 4
-    assert SECRET not in history.path.read_text()
+    assert rows[1]["total_price"] == "6.0" and rows[1]["quantity"] == "4"
+    assert rows[2]["total_price"] == "" and rows[2]["error"].startswith("HTTP 500")
+    assert float(rows[0]["latency_ms"]) > 0
+    out = io.StringIO()
+    assert write_history_json(database.documents(), out) == 2
+    documents = json.loads(out.getvalue())
+    assert [d["strategy"] for d in documents] == ["best", "all"]
+    assert documents[1] == {
+        **comparisons[1].to_dict(),
+        "recorded_at": documents[1]["recorded_at"],
+        "product_id": "SKU-1",
+        "quantity": 4,
+    }
+    database.close()
 
 
-async def test_a_damaged_history_line_is_skipped(tmp_path: Path) -> None:
-    path = tmp_path / "history.jsonl"
-    path.write_text('{"correlation_id": "x"}\n{broken\n[1]\n')
-    assert await core.ComparisonHistory(path).load() == [{"correlation_id": "x"}]
+async def test_the_fallback_is_the_newest_good_quote_within_max_age(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    async with ScriptedFleet(
+        {
+            "a": healthy(unit_price=2.0),
+            "b": healthy(unit_price=1.5, in_stock=False),
+            "c": healthy(unit_price=1.75),
+        }
+    ) as fleet:
+        (older,) = await compare_and_record(fleet, path)
+        (newer,) = await compare_and_record(fleet, path, ("majority",), quorum=3)
+    assert not newer.decided
+    database = HistoryDatabase.open(path)
+    now = time.time()
+    found = find_fallback(database, newer, max_age_s=3600, now=now)
+    assert found is not None
+    # the newest good quote is the older comparison's cheapest in-stock one, never the
+    # undecided comparison's own
+    assert (found.supplier, found.correlation_id) == ("c", older.correlation_id)
+    document = found.to_dict()
+    assert document["stale"] is True and document["total_price"] == 7.0
+    assert document["product_id"] == "SKU-1" and 0 <= document["age_s"] < 60
+    assert find_fallback(database, newer, max_age_s=3600, now=now + 7200) is None  # too old
+    assert find_fallback(database, older, max_age_s=3600, now=now) is None  # decided
+    database.close()
 
 
-async def test_exports(tmp_path: Path) -> None:
-    async with ScriptedFleet({"a": healthy(unit_price=2.0), "b": healthy(unit_price=1.5)}) as fleet:
-        comparison = await compare(fleet)
-    as_json = json.loads(core.export_comparison(comparison, tmp_path / "r.json").read_text())
-    assert as_json["result"]["supplier"] == "b" and as_json["strategy"] == "best"
-    with core.export_comparison(comparison, tmp_path / "r.csv").open() as file:
-        rows = list(csv.DictReader(file))
-    assert [(r["supplier"], r["winner"], r["total_price"]) for r in rows] == [
-        ("b", "True", "6.0"),
-        ("a", "False", "8.0"),
-    ]
-    for name in ("r.json", "r.csv"):
-        assert SECRET not in (tmp_path / name).read_text()
-    with pytest.raises(ValueError, match=r"export as \.json or \.csv"):
-        core.export_comparison(comparison, tmp_path / "r.xlsx")
+async def test_writes_never_wait_on_the_event_loop(tmp_path: Path) -> None:
+    """A write is queued and returns at once, even while the database is locked."""
+    path = tmp_path / "history.sqlite3"
+    service = HistoryService(path, busy_timeout_s=5.0)
+    assert await service.call(lambda db: db.comparisons(), None) == []
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    started = time.perf_counter()
+    for _ in range(100):
+        service.submit(lambda db: db.prune(0))
+    assert time.perf_counter() - started < 0.05
+    holder.execute("ROLLBACK")
+    holder.close()
+    await asyncio.wait_for(service.aclose(), 10)
+    assert service.available

@@ -19,6 +19,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,13 +128,13 @@ def make_window(
 ) -> Iterator[Callable[..., MainWindow]]:
     """Builds shown windows (on the demo fleet's config unless given one); closes them after.
 
-    Every window of a test shares ``tmp_path / "history.jsonl"`` unless given a history path.
+    Every window of a test shares ``tmp_path / "history.sqlite3"`` unless given a history path.
     """
     windows: list[MainWindow] = []
 
     def make(config: Config | None = None, **kwargs: Any) -> MainWindow:
         kwargs.setdefault("fleet", fleet)
-        kwargs.setdefault("history_path", tmp_path / "history.jsonl")
+        kwargs.setdefault("history_path", tmp_path / "history.sqlite3")
         window = MainWindow(config or fleet.config, **kwargs)
         window.show()
         windows.append(window)
@@ -155,6 +156,19 @@ def compare(aloop: AsyncLoop, window: MainWindow, timeout: float = 15.0) -> Comp
     aloop.until(lambda: not window.comparing and window.comparison is not before, timeout)
     assert window.comparison is not None
     return window.comparison
+
+
+def recorded_count(path: Path) -> int:
+    """How many comparisons the history database at ``path`` holds (0 before it exists)."""
+    if not path.exists():
+        return 0
+    connection = sqlite3.connect(path)
+    try:
+        return int(connection.execute("SELECT count(*) FROM comparisons").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    finally:
+        connection.close()
 
 
 def set_strategy(window: MainWindow, strategy: str) -> None:

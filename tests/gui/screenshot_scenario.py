@@ -49,7 +49,7 @@ def main() -> int:
         return app.run(
             None,
             on_window=lambda window: scenario(window, path),
-            history_path=Path(scratch) / "history.jsonl",
+            history_path=Path(scratch) / "history.sqlite3",
         )
 
 

@@ -1,22 +1,27 @@
-"""Every finished comparison is recorded, shown newest first, and still there after a restart."""
+"""Every finished comparison is recorded, shown newest first and still there after a restart;
+the History panel filters, opens a past comparison as it was and replays it; an undecided
+comparison gets a stale-fallback suggestion."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QTableView
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QLineEdit, QPushButton, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from core import Comparison, Status
 from core.fleet import Fleet
+from core.storage import HistoryDatabase
 from gui.main_window import MainWindow
-from gui.models.history_model import DECIDED_ROLE, HistoryColumn, HistoryModel
-from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
+from gui.models.history_model import DECIDED_ROLE, HistoryColumn, HistoryEntry, HistoryModel
+from tests.gui.conftest import AsyncLoop, compare, healthy, recorded_count, set_strategy
 
 pytestmark = pytest.mark.gui
 
@@ -37,12 +42,6 @@ def _entry(n: int, **changes: Any) -> dict[str, Any]:
     }
     entry.update(changes)
     return entry
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def _column(model: Any, column: int) -> list[str]:
@@ -85,6 +84,15 @@ def test_history_model(qtmodeltester: ModelTester) -> None:
     assert "id-5" in model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
 
 
+def test_history_model_replace(qtmodeltester: ModelTester) -> None:
+    model = HistoryModel(max_rows=2)
+    qtmodeltester.check(model)
+    model.add(_entry(1))
+    model.replace([HistoryEntry.from_dict(_entry(n)) for n in (9, 8, 7)])  # type: ignore[misc]
+    assert _column(model, HistoryColumn.REQUEST) == ["9 × SKU-9", "8 × SKU-8"]
+    assert not model.add(_entry(9)) and model.add(_entry(1))
+
+
 def test_comparisons_are_recorded_shown_and_reloaded_after_a_restart(
     aloop: AsyncLoop,
     fleet: Fleet,
@@ -93,7 +101,7 @@ def test_comparisons_are_recorded_shown_and_reloaded_after_a_restart(
     tmp_path: Path,
 ) -> None:
     healthy(fleet)
-    path = tmp_path / "history.jsonl"
+    path = tmp_path / "history.sqlite3"
     window = make_window(history_path=path)
     dock = window.findChild(QDockWidget, "historyDock")
     assert dock is not None and dock.windowTitle() == "History"
@@ -125,17 +133,21 @@ def test_comparisons_are_recorded_shown_and_reloaded_after_a_restart(
     assert f"{first.winner.quote.total_price:,.2f}" in outcomes[2]
     assert _column(model, HistoryColumn.ELAPSED)[1] == f"{second.elapsed_ms:,.0f} ms"
 
-    aloop.until(lambda: len(_lines(path)) == 3)
-    lines = _lines(path)
-    assert [line["correlation_id"] for line in lines] == [
-        first.correlation_id,
-        second.correlation_id,
-        third.correlation_id,
-    ]
-    assert lines[1]["product_id"] == "SKU-105" and lines[1]["quantity"] == 3
-
+    aloop.until(lambda: recorded_count(path) == 3)
     window.close()
     aloop.run(window.aclose())
+    database = HistoryDatabase.open(path)
+    stored = database.find(second.correlation_id)
+    listed = database.comparisons()
+    database.close()
+    assert [s.correlation_id for s in listed] == [
+        third.correlation_id,
+        second.correlation_id,
+        first.correlation_id,
+    ]
+    assert {s.source for s in listed} == {"window"}
+    assert stored is not None and stored.document == second.to_dict()
+    assert stored.summary.product_id == "SKU-105" and stored.summary.quantity == 3
     for supplier in fleet.suppliers:
         fleet.set_faults(supplier.name, outage=False)
 
@@ -143,16 +155,14 @@ def test_comparisons_are_recorded_shown_and_reloaded_after_a_restart(
     reloaded = again.findChild(QTableView, "historyTable").model()
     aloop.until(lambda: reloaded.rowCount() == 3)
     assert _column(reloaded, HistoryColumn.OUTCOME) == outcomes
-    # the row shown at once is stamped when the comparison finished, the file's line when it
-    # was written, a few ms later
     for row in range(3):
-        shown, stored = model.entry(row), again.history_model.entry(row)
-        assert shown.correlation_id == stored.correlation_id
-        assert 0 <= stored.recorded_at - shown.recorded_at < 1.0
+        shown, stored_row = model.entry(row), again.history_model.entry(row)
+        assert shown.correlation_id == stored_row.correlation_id
+        assert abs(stored_row.recorded_at - shown.recorded_at) < 1.0
     fourth = compare(aloop, again)
     assert reloaded.rowCount() == 4
     assert reloaded.index(0, HistoryColumn.OUTCOME).data().startswith(fourth.winner.supplier)
-    aloop.until(lambda: len(_lines(path)) == 4)
+    aloop.until(lambda: recorded_count(path) == 4)
 
 
 def test_double_click_puts_a_past_comparison_back_on_the_ticket(
@@ -180,28 +190,25 @@ def test_double_click_puts_a_past_comparison_back_on_the_ticket(
     assert window.ticket.strategy == "majority"
 
 
-def test_a_damaged_history_file_is_survived(
+def _history_warnings(window: MainWindow) -> list[str]:
+    return [m for m in window.event_log.messages() if "history off" in m]
+
+
+def test_a_corrupt_history_database_is_survived(
     aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
     healthy(fleet)
-    path = tmp_path / "history.jsonl"
-    path.write_text(
-        json.dumps(_entry(1))
-        + "\n{not json\n"
-        + json.dumps([1, 2])
-        + "\n"
-        + json.dumps(_entry(2))
-        + "\n",
-        encoding="utf-8",
-    )
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00 but then garbage " * 300)
     window = make_window(history_path=path)
-    model = window.history_model
-    aloop.until(lambda: window.history.loaded)
-    assert _column(model, HistoryColumn.REQUEST) == ["2 × SKU-2", "1 × SKU-1"]
-    assert any("damaged history line" in m for m in window.event_log.messages())
-    compare(aloop, window)
-    assert model.rowCount() == 3
-    aloop.until(lambda: len(path.read_text(encoding="utf-8").splitlines()) == 5)
+    aloop.until(lambda: _history_warnings(window))
+    assert "corrupt" in _history_warnings(window)[0] and str(path) in _history_warnings(window)[0]
+    first = compare(aloop, window)
+    second = compare(aloop, window)
+    assert first.decided and second.decided
+    assert window.history_model.rowCount() == 2  # shown even though they cannot be stored
+    assert len(_history_warnings(window)) == 1  # one warning, not one per comparison
+    assert path.read_bytes().startswith(b"SQLite format 3\x00 but then garbage")
 
 
 def test_an_unusable_history_path_is_reported_not_fatal(
@@ -211,8 +218,153 @@ def test_an_unusable_history_path_is_reported_not_fatal(
     path = tmp_path / "a-directory"
     path.mkdir()
     window = make_window(history_path=path)
-    aloop.until(lambda: any("history: cannot read" in m for m in window.event_log.messages()))
+    aloop.until(lambda: _history_warnings(window))
     comparison = compare(aloop, window)
-    assert window.history_model.rowCount() == 1  # shown even though it cannot be stored
-    aloop.until(lambda: any("history: cannot write" in m for m in window.event_log.messages()))
-    assert comparison.decided
+    assert window.history_model.rowCount() == 1
+    assert comparison.decided and len(_history_warnings(window)) == 1
+
+
+def _panel_widget(window: MainWindow, kind: type[Any], name: str) -> Any:
+    widget = window.history_panel.findChild(kind, name)
+    assert widget is not None, name
+    return widget
+
+
+def _three_comparisons(aloop: AsyncLoop, window: MainWindow) -> list[Comparison]:
+    done = []
+    for product, strategy in (("SKU-101", "best"), ("SKU-102", "all"), ("SKU-101", "first")):
+        window.ticket.product_edit.setText(product)
+        set_strategy(window, strategy)
+        done.append(compare(aloop, window))
+    aloop.until(lambda: recorded_count(window.history.path) == 3)
+    return done
+
+
+def test_the_history_view_filters_by_product_supplier_date_and_correlation_id(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    healthy(fleet)
+    window = make_window()
+    best, every, first = _three_comparisons(aloop, window)
+    model = window.history_model
+    panel = window.history_panel
+
+    def ids() -> list[str]:
+        return [model.entry(row).correlation_id for row in range(model.rowCount())]
+
+    _panel_widget(window, QLineEdit, "historyProductFilter").setText("SKU-101")
+    aloop.until(lambda: ids() == [first.correlation_id, best.correlation_id])
+    _panel_widget(window, QLineEdit, "historySupplierFilter").setText("nobody")
+    aloop.until(lambda: ids() == [])
+    panel.supplier_filter.setText(fleet.suppliers[0].name)
+    aloop.until(lambda: ids() == [first.correlation_id, best.correlation_id])
+    panel.product_filter.clear()
+    _panel_widget(window, QLineEdit, "historySearch").setText(every.correlation_id[9:20])
+    aloop.until(lambda: ids() == [every.correlation_id])
+    panel.search.clear()
+    aloop.until(lambda: len(ids()) == 3)
+    panel.set_since(QDate.currentDate().addDays(1))
+    aloop.until(lambda: ids() == [])
+    # a comparison that does not pass the filters is recorded, not shown
+    fourth = compare(aloop, window)
+    assert ids() == []
+    panel.set_since(QDate.currentDate())
+    aloop.until(lambda: ids()[:1] == [fourth.correlation_id] and len(ids()) == 4)
+
+
+def test_a_past_comparison_opens_as_it_was_and_replays_under_another_strategy(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    healthy(fleet)
+    window = make_window()
+    best, every, _first = _three_comparisons(aloop, window)
+    window.docks["historyDock"].raise_()
+    window.history_panel.select_row(2)  # the oldest: ``best``
+    open_button = _panel_widget(window, QPushButton, "historyOpenButton")
+    assert open_button.isEnabled()
+    open_button.click()
+    aloop.until(
+        lambda: (
+            window.comparison is not None
+            and window.comparison.correlation_id == best.correlation_id
+        )
+    )
+    assert window.comparison.to_dict() == best.to_dict()
+    assert window.result.fields["correlation"].text() == best.correlation_id
+    assert window.result.quotes.rowCount() == len(best.quotes)
+    recorded = {r.name: r.latency_ms for r in best.suppliers if r.status is Status.OK}
+    drawn = window.latency_plot.bar_lengths()
+    assert drawn.keys() >= recorded.keys()
+    for name, latency in recorded.items():
+        assert drawn[name] == pytest.approx(latency, abs=0.01)
+    assert window.latency.title.text().startswith("Recorded ")
+
+    _panel_widget(window, QComboBox, "historyReplayStrategy").setCurrentText("first")
+    _panel_widget(window, QPushButton, "historyReplayButton").click()
+    aloop.until(lambda: window.comparison is not None and window.comparison.strategy == "first")
+    replayed = window.comparison
+    arrived_first = min(
+        (r for r in best.suppliers if r.status is Status.OK and r.reply and r.reply.in_stock),
+        key=lambda r: r.latency_ms or 0,
+    )
+    assert replayed.winner is not None and replayed.winner.supplier == arrived_first.name
+    assert replayed.elapsed_ms <= best.elapsed_ms
+    assert window.latency.title.text().startswith("Replay — first (recorded as best)")
+    assert any(
+        f"replay of {best.correlation_id} under first" in m for m in window.event_log.messages()
+    )
+    assert window.latency_plot.winner_row() == window.latency_plot.names.index(arrived_first.name)
+    assert every.decided
+
+
+def test_an_undecided_comparison_gets_a_stale_fallback_suggestion(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    healthy(fleet)
+    window = make_window()
+    set_strategy(window, "best")
+    good = compare(aloop, window)
+    assert good.winner is not None
+    note = window.result.findChild(QLabel, "fallbackSuggestion")
+    assert note is not None and not note.isVisible()
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, outage=True)
+    started = time.time()
+    undecided = compare(aloop, window)
+    assert not undecided.decided and undecided.result is None
+    aloop.until(note.isVisible)
+    assert "Stale fallback — not the result" in note.text()
+    assert good.winner.supplier in note.text() and good.correlation_id in note.text()
+    offered = window.fallback_note.fallback
+    assert offered is not None and offered.correlation_id == good.correlation_id
+    assert 0 <= offered.age_s <= time.time() - started + 60
+    assert window.comparison is undecided and window.result.winner_row() is None
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, outage=False)
+    compare(aloop, window)
+    assert not note.isVisible()
+
+
+def test_the_window_imports_an_old_history_jsonl_once(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], history_dir: Path
+) -> None:
+    """The JSON Lines file the window used to keep (Qt's app data directory) is imported
+    into the database in the data directory, once."""
+    from PySide6.QtCore import QStandardPaths
+
+    location = QStandardPaths.StandardLocation.AppDataLocation
+    legacy = Path(QStandardPaths.writableLocation(location)) / "history.jsonl"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    lines = [_entry(1, recorded_at=now - 60), _entry(2, recorded_at=now - 30)]
+    legacy.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+    window = make_window(history_path=None)  # the default: SCATTERDASH_DATA_DIR
+    aloop.until(lambda: window.history_model.rowCount() == 2)
+    assert window.history.path == history_dir / "history.sqlite3"
+    assert _column(window.history_model, HistoryColumn.REQUEST) == ["2 × SKU-2", "1 × SKU-1"]
+    window.close()
+    aloop.run(window.aclose())
+    again = make_window(history_path=None)
+    aloop.until(lambda: again.history.loaded)
+    assert again.history_model.rowCount() == 2  # not imported twice

@@ -40,7 +40,7 @@ from core import Endpoint
 from core.fleet import Fleet
 from gui.main_window import MainWindow
 from gui.session import Session
-from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
+from tests.gui.conftest import AsyncLoop, compare, healthy, recorded_count, set_strategy
 
 pytestmark = pytest.mark.gui
 
@@ -202,8 +202,8 @@ def test_api_keys_are_sent_to_their_supplier_and_shown_nowhere(
     aloop.until(task.done)
     assert window.findChild(QMessageBox, "configErrorDialog").isVisible()
     aloop.until(lambda: window.history_model.rowCount() == 7)
-    history = tmp_path / "history.jsonl"
-    aloop.until(lambda: history.exists() and len(history.read_text("utf-8").splitlines()) == 7)
+    history = tmp_path / "history.sqlite3"
+    aloop.until(lambda: recorded_count(history) == 7)
 
     shown = list(_everything_shown(window))
     assert len(shown) > 10_000  # the walk did reach the tables

@@ -1,0 +1,227 @@
+"""``scatterdash history list|show|export|replay``: the recorded comparisons, headless.
+
+The history is the SQLite database in the per-user data directory (``SCATTERDASH_DATA_DIR``
+overrides it). Exit codes: 0 done (for ``replay``: the replay decided), 1 the replay is
+undecided, 2 a usage error, an unknown correlation id or a history that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from core._config import STRATEGIES
+from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE, add_verbose
+from core.cli._types import product_id, whole_number
+from core.cli.compare import format_table
+from core.storage import (
+    HistoryDatabase,
+    HistoryFilter,
+    HistorySummary,
+    HistoryUnavailable,
+    StoredComparison,
+    data_dir,
+    default_database_path,
+    legacy_paths,
+    recorded_comparison,
+    replay,
+    replay_document,
+    write_history_csv,
+    write_history_json,
+)
+
+__all__ = ["add_history_parser", "iso_date"]
+
+Handler = Callable[[HistoryDatabase, argparse.Namespace, TextIO], int]
+
+
+def iso_date(text: str) -> float:
+    """An ISO-8601 date or date-time (local time unless it says otherwise) → seconds."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date: {text!r} (e.g. 2026-11-28 or 2026-11-28T14:00)"
+        ) from None
+    return moment.timestamp()
+
+
+def add_history_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "history", help="list, show, export and replay recorded comparisons"
+    )
+    commands = parser.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="recorded comparisons, newest first")
+    listing.add_argument("--product", type=product_id, metavar="SKU")
+    listing.add_argument("--supplier", metavar="NAME", help="comparisons this supplier was in")
+    listing.add_argument("--since", type=iso_date, metavar="ISO-DATE")
+    listing.add_argument(
+        "--limit", type=whole_number(0), default=100, metavar="N", help="default 100; 0: all"
+    )
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
+    listing.set_defaults(handler=_run(_list))
+
+    show = commands.add_parser("show", help="one comparison, as compare printed it")
+    show.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
+    show.add_argument("--json", action="store_true", help="the compare --json object")
+    show.set_defaults(handler=_run(_show))
+
+    export = commands.add_parser("export", help="every recorded comparison as CSV or JSON")
+    export.add_argument("--format", required=True, choices=("csv", "json"))
+    export.add_argument("--since", type=iso_date, metavar="ISO-DATE")
+    export.add_argument("--output", type=Path, metavar="PATH", help="default: stdout")
+    export.set_defaults(handler=_run(_export))
+
+    what_if = commands.add_parser(
+        "replay", help="re-decide a recorded comparison under another strategy, offline"
+    )
+    what_if.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
+    what_if.add_argument("--strategy", required=True, choices=STRATEGIES)
+    what_if.add_argument("--quorum", type=whole_number(1), metavar="K")
+    what_if.add_argument("--min-responses", type=whole_number(0), default=1, metavar="M")
+    what_if.add_argument("--json", action="store_true", help="print one JSON object")
+    what_if.set_defaults(handler=_run(_replay))
+
+    for sub in (listing, show, export, what_if):
+        add_verbose(sub)
+
+
+def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+        path = default_database_path()
+        try:
+            # no pruning here: keep_days lives in a config these commands do not read
+            database = HistoryDatabase.open(path, keep_days=None, legacy=legacy_paths(data_dir()))
+        except HistoryUnavailable as exc:
+            print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            return handler(database, args, out)
+        except BrokenPipeError:  # `history export | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_DECIDED
+        except HistoryUnavailable as exc:
+            print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            database.close()
+
+    return run
+
+
+def _list(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
+    where = HistoryFilter(
+        product=args.product,
+        supplier=args.supplier,
+        since=args.since,
+        limit=args.limit or None,
+    )
+    summaries = database.comparisons(where)
+    if args.json:
+        out.write(json.dumps([s.to_dict() for s in summaries]) + "\n")
+    else:
+        out.write(_list_table(summaries))
+    return EXIT_DECIDED
+
+
+def _outcome(summary: HistorySummary) -> str:
+    if not summary.decided:
+        return f"undecided: {summary.error or 'no decision'}"
+    if summary.winner is None:
+        return "decided"
+    price = f" {summary.total_price:,.2f} {summary.currency or ''}" if summary.total_price else ""
+    return f"{summary.winner}{price}".rstrip()
+
+
+def _list_table(summaries: list[HistorySummary]) -> str:
+    if not summaries:
+        return "no recorded comparisons\n"
+    header = ("recorded", "correlation id", "request", "strategy", "elapsed", "from", "outcome")
+    rows = [header]
+    for s in summaries:
+        rows.append(
+            (
+                datetime.fromtimestamp(s.recorded_at).strftime("%Y-%m-%d %H:%M:%S"),
+                s.correlation_id,
+                f"{s.quantity} × {s.product_id}",
+                s.strategy,
+                "" if s.elapsed_ms is None else f"{s.elapsed_ms:.0f} ms",
+                s.source,
+                _outcome(s),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in rows
+    )
+
+
+def _find(database: HistoryDatabase, correlation_id: str) -> StoredComparison | None:
+    stored = database.find(correlation_id)
+    if stored is None:
+        print(
+            f"scatterdash: history: no comparison with correlation id {correlation_id!r} "
+            f"in {database.path}",
+            file=sys.stderr,
+        )
+    return stored
+
+
+def _show(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
+    stored = _find(database, args.correlation_id)
+    if stored is None:
+        return EXIT_USAGE
+    if args.json:
+        out.write(json.dumps(stored.document) + "\n")
+        return EXIT_DECIDED
+    when = datetime.fromtimestamp(stored.summary.recorded_at).isoformat(sep=" ", timespec="seconds")
+    out.write(f"recorded {when} (from the {stored.summary.source})\n")
+    out.write(format_table(recorded_comparison(stored)))
+    return EXIT_DECIDED
+
+
+def _export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
+    if args.output is None:
+        _write_export(database, args, out)
+        return EXIT_DECIDED
+    try:
+        with args.output.open("w", newline="", encoding="utf-8") as file:
+            _write_export(database, args, file)
+    except OSError as exc:
+        print(f"scatterdash: {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_DECIDED
+
+
+def _write_export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> None:
+    if args.format == "csv":
+        write_history_csv(database.outcome_rows(args.since), out)
+    else:
+        write_history_json(database.documents(args.since), out)
+
+
+def _replay(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
+    stored = _find(database, args.correlation_id)
+    if stored is None:
+        return EXIT_USAGE
+    replayed = replay(stored, args.strategy, quorum=args.quorum, min_responses=args.min_responses)
+    if args.json:
+        out.write(json.dumps(replay_document(replayed, stored)) + "\n")
+    else:
+        recorded = stored.summary
+        outcome = "would have decided" if replayed.decided else "would have ended undecided"
+        out.write(
+            f"replay of {recorded.correlation_id} (recorded as {recorded.strategy}, "
+            f"{_outcome(recorded)}) under {args.strategy}: "
+            f"{outcome} after {replayed.elapsed_ms:.1f} ms; no supplier was called\n"
+        )
+        out.write(format_table(replayed))
+    return EXIT_DECIDED if replayed.decided else EXIT_UNDECIDED

@@ -1,0 +1,132 @@
+"""The history behind one writer thread: the event loop hands it work and never waits.
+
+:class:`HistoryService` owns a :class:`HistoryDatabase` on a thread of its own. Writes
+(:meth:`submit`) are queued and return at once; reads (:meth:`call`) are queued too and
+awaited through an asyncio future, woken by ``call_soon_threadsafe``. The queue keeps
+them in order, so a read sees every write submitted before it.
+
+When the database cannot be used (corrupt, locked, read-only) one warning is logged and
+the service goes on with history off: writes are dropped, reads give their default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.storage._database import HistoryDatabase, HistoryUnavailable
+
+__all__ = ["HistoryService"]
+
+log = logging.getLogger("scatterdash.history")
+
+T = TypeVar("T")
+Work = Callable[[HistoryDatabase], Any]
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Work | None
+    """``None``: close the database and end the thread"""
+    result: concurrent.futures.Future[Any] | None = None
+    default: Any = None
+
+
+class HistoryService:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        keep_days: float = 30.0,
+        legacy: Sequence[Path] = (),
+        busy_timeout_s: float = 2.0,
+    ) -> None:
+        self.path = Path(path)
+        self._keep_days = keep_days
+        self._legacy = tuple(legacy)
+        self._busy_timeout_s = busy_timeout_s
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="scatterdash-history", daemon=True)
+        self._closing = False
+        self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.problem: str | None = None
+        """why history is off (``None`` while it works)"""
+        self._thread.start()
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+    # -- the event loop's side ---------------------------------------------------------------
+
+    def submit(self, work: Work) -> None:
+        """Queue a write; returns at once. Dropped once history is off or closing."""
+        if not self._closing and self.problem is None:
+            self._jobs.put(_Job(work))
+
+    async def call(self, work: Callable[[HistoryDatabase], T], default: T) -> T:
+        """Run ``work`` on the database thread and await its result (``default`` when
+        history is off)."""
+        if self._closing or self.problem is not None:
+            return default
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._jobs.put(_Job(work, future, default))
+        return await asyncio.wrap_future(future)
+
+    async def aclose(self) -> None:
+        """Finish what is queued, close the database, end the thread (idempotent)."""
+        if not self._closing:
+            self._closing = True
+            self._jobs.put(_Job(None, self._done))
+        await asyncio.wrap_future(self._done)
+
+    # -- the database thread -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        database: HistoryDatabase | None = None
+        try:
+            database = HistoryDatabase.open(
+                self.path,
+                keep_days=self._keep_days,
+                legacy=self._legacy,
+                busy_timeout_s=self._busy_timeout_s,
+            )
+        except HistoryUnavailable as exc:
+            self._turn_off(str(exc))
+        while True:
+            job = self._jobs.get()
+            if job.work is None:
+                if database is not None:
+                    database.close()
+                if job.result is not None:
+                    job.result.set_result(None)
+                return
+            if database is None or self.problem is not None:
+                if job.result is not None:
+                    job.result.set_result(job.default)
+                continue
+            try:
+                value = job.work(database)
+            except HistoryUnavailable as exc:
+                self._turn_off(str(exc))
+                if job.result is not None:
+                    job.result.set_result(job.default)
+            except BaseException as exc:  # a bug in a query: that caller sees it
+                if job.result is None:
+                    log.exception("history: a write failed")
+                else:
+                    job.result.set_exception(exc)
+            else:
+                if job.result is not None:
+                    job.result.set_result(value)
+
+    def _turn_off(self, problem: str) -> None:
+        self.problem = problem
+        log.warning("history off: %s; comparisons are not recorded", problem)
