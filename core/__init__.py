@@ -11,6 +11,7 @@ from core._config import (
     BreakerSettings,
     Config,
     Defaults,
+    HealthSettings,
     StrategyName,
     SupplierConfig,
     load_config,
@@ -52,7 +53,15 @@ from core._strategies import (
     Strategy,
     make_strategy,
 )
-from core.health import HealthTracker, SupplierHealth
+from core.health import (
+    HealthMonitor,
+    HealthStore,
+    HealthTracker,
+    HealthWindow,
+    MemoryHealthStore,
+    SupplierHealth,
+    WindowStats,
+)
 from core.storage import ComparisonHistory, export_comparison
 from core.transports._base import Endpoint, Transport
 from core.transports.http import HttpTransport
@@ -82,11 +91,16 @@ __all__ = [
     "Endpoint",
     "Event",
     "FirstStrategy",
+    "HealthMonitor",
+    "HealthSettings",
+    "HealthStore",
     "HealthTracker",
+    "HealthWindow",
     "HttpTransport",
     "InvalidReplyError",
     "Judging",
     "MajorityStrategy",
+    "MemoryHealthStore",
     "MinResponsesError",
     "NoAvailableSupplierError",
     "NoValidResponsesError",
@@ -109,6 +123,7 @@ __all__ = [
     "SupplierResult",
     "Transport",
     "TransportError",
+    "WindowStats",
     "export_comparison",
     "load_config",
     "make_strategy",

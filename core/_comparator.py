@@ -19,6 +19,7 @@ from core._events import ComparisonFinished, ComparisonStarted, Emitter, Event
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
+from core.health._monitor import HealthMonitor
 from core.transports._base import Endpoint, Transport
 from core.transports.http import HttpTransport
 
@@ -101,6 +102,8 @@ class PriceComparator:
         )
         self._closed = False
         self._running: set[asyncio.Task[object]] = set()
+        self.health_monitor: HealthMonitor | None = None
+        """probing, once :meth:`start_health_monitor` is called (never for one-shot compare)"""
 
     def _destination(
         self, index: int, supplier: SupplierConfig
@@ -139,6 +142,15 @@ class PriceComparator:
     ) -> None:
         await self.aclose()
 
+    def start_health_monitor(self) -> HealthMonitor:
+        """Probe every supplier on the config's ``[health]`` interval until closed."""
+        if self._closed:
+            raise RuntimeError("this PriceComparator is closed")
+        if self.health_monitor is None:
+            self.health_monitor = HealthMonitor(self)
+        self.health_monitor.start()
+        return self.health_monitor
+
     async def idle(self) -> None:
         """Wait until nothing started by finished comparisons is still in flight: abandoned
         calls unwound, replacement connections opened."""
@@ -150,6 +162,8 @@ class PriceComparator:
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            if self.health_monitor is not None:
+                await self.health_monitor.aclose()
             # comparisons still running end as cancelled, not as calls cut by closing sockets
             running = [task for task in self._running if task is not asyncio.current_task()]
             for task in running:

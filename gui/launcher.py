@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-HEADLESS_COMMANDS = frozenset({"compare", "fleet"})
+HEADLESS_COMMANDS = frozenset({"compare", "fleet", "watch"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from core._errors import ConfigError
 from core.cli._common import EXIT_USAGE, configure_logging
 from core.cli.compare import add_compare_parser
+from core.cli.watch import add_watch_parser
 
 __all__ = ["build_parser", "configure_logging", "main"]
 
@@ -21,6 +22,7 @@ def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scatterdash", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_compare_parser(subparsers)
+    add_watch_parser(subparsers)
     if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
         from core.cli.fleet import add_fleet_parser
 

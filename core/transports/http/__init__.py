@@ -126,6 +126,25 @@ class HttpTransport:
         finally:
             await response.aclose()
 
+    async def check(self, endpoint: Endpoint, *, max_bytes: int) -> None:
+        """GET ``endpoint`` (a supplier's health URL): return on any 2xx, raise otherwise."""
+        url, headers, pool = self._prepare(endpoint)
+        try:
+            response = await pool.handle_async_request(httpx.Request("GET", url, headers=headers))
+            try:
+                status = response.status_code
+                if not 200 <= status < 300:
+                    raise TransportError(f"HTTP {status} {response.reason_phrase}".strip())
+                size = 0
+                async for chunk in response.aiter_raw():  # read it all: the connection is reused
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise InvalidReplyError(f"health reply larger than {max_bytes} bytes")
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from None
+
     @staticmethod
     async def _read(response: httpx.Response, correlation_id: str, max_bytes: int) -> bytes:
         status = response.status_code

@@ -1,0 +1,233 @@
+"""Rolling health per supplier over a sliding time window: calls and probes, breaker spans.
+
+:class:`HealthWindow` subscribes to a comparator's events. It keeps each supplier's
+samples (one per finished call or probe) and breaker transitions for ``keep_s`` seconds in
+a :class:`HealthStore`; :meth:`HealthWindow.stats` summarises the last ``window_s``
+seconds (error rate, p50/p95/p99 latency) and :meth:`HealthWindow.series` buckets the
+samples for a chart. The store is in memory; the history database can take its place
+(same three methods) without the window, the monitor or the GUI changing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from core._events import BreakerTransition, CallResult, Event, ProbeCompleted
+from core._results import Status
+
+__all__ = [
+    "Bucket",
+    "HealthStore",
+    "HealthWindow",
+    "MemoryHealthStore",
+    "Sample",
+    "WindowStats",
+]
+
+KEEP_S = 15 * 60.0
+"""how far back samples and transitions are kept (the GUI chart shows 15 minutes)"""
+MAX_SAMPLES = 20_000
+"""per supplier, whatever the rate of comparisons: memory stays bounded"""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    at: float
+    """wall-clock seconds"""
+    ok: bool
+    latency_ms: float | None
+    probe: bool
+    """a health probe (else a comparison's call)"""
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    calls: int
+    """calls and probes that finished in the window"""
+    errors: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    """latency percentiles of the successful ones"""
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.calls if self.calls else None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    start: float
+    calls: int
+    errors: int
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+class HealthStore(Protocol):
+    """Where samples and breaker transitions are kept (in memory, or the history database)."""
+
+    def add_sample(self, supplier: str, sample: Sample) -> None: ...
+
+    def add_transition(self, transition: BreakerTransition) -> None: ...
+
+    def samples(self, supplier: str, since: float) -> list[Sample]:
+        """Samples at or after ``since``, oldest first."""
+        ...
+
+    def transitions(self, supplier: str, since: float) -> list[BreakerTransition]:
+        """Transitions at or after ``since``, oldest first, plus the last one before it
+        (the state the supplier was in at ``since``)."""
+        ...
+
+
+class MemoryHealthStore:
+    """The last ``keep_s`` seconds of samples and transitions per supplier, in deques."""
+
+    def __init__(self, keep_s: float = KEEP_S, max_samples: int = MAX_SAMPLES) -> None:
+        self.keep_s = keep_s
+        self._max = max_samples
+        self._samples: dict[str, deque[Sample]] = {}
+        self._transitions: dict[str, deque[BreakerTransition]] = {}
+
+    def add_sample(self, supplier: str, sample: Sample) -> None:
+        samples = self._samples.get(supplier)
+        if samples is None:
+            samples = self._samples[supplier] = deque(maxlen=self._max)
+        samples.append(sample)
+        horizon = sample.at - self.keep_s
+        while samples[0].at < horizon:
+            samples.popleft()
+
+    def add_transition(self, transition: BreakerTransition) -> None:
+        kept = self._transitions.get(transition.supplier)
+        if kept is None:
+            kept = self._transitions[transition.supplier] = deque()
+        kept.append(transition)
+        horizon = transition.at - self.keep_s
+        while len(kept) > 1 and kept[1].at < horizon:  # the oldest still says the state then
+            kept.popleft()
+
+    def samples(self, supplier: str, since: float) -> list[Sample]:
+        samples = self._samples.get(supplier)
+        if not samples:
+            return []
+        start = bisect.bisect_left(samples, since, key=lambda s: s.at)
+        return [samples[i] for i in range(start, len(samples))]
+
+    def transitions(self, supplier: str, since: float) -> list[BreakerTransition]:
+        kept = self._transitions.get(supplier, ())
+        start = bisect.bisect_left(kept, since, key=lambda t: t.at)
+        return list(kept)[max(0, start - 1) :]
+
+    def forget(self, supplier: str) -> None:
+        self._samples.pop(supplier, None)
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default), on sorted values."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * q / 100.0
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def _summarise(samples: Iterable[Sample]) -> tuple[int, int, list[float]]:
+    calls = errors = 0
+    latencies = []
+    for sample in samples:
+        calls += 1
+        if sample.ok:
+            if sample.latency_ms is not None:
+                latencies.append(sample.latency_ms)
+        else:
+            errors += 1
+    latencies.sort()
+    return calls, errors, latencies
+
+
+def _counts_against(result_status: Status, own_timeout: bool) -> bool | None:
+    """True: a failure, False: a success, None: says nothing (its breaker ignores it too)."""
+    if result_status is Status.OK:
+        return False
+    if result_status in (Status.ERROR, Status.INVALID):
+        return True
+    if result_status is Status.TIMEOUT and own_timeout:
+        return True
+    return None
+
+
+class HealthWindow:
+    """Subscribe :meth:`observe` to a comparator's events; read :meth:`stats` and :meth:`series`."""
+
+    def __init__(
+        self,
+        window_s: float = 60.0,
+        *,
+        store: HealthStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.window_s = window_s
+        self.store: HealthStore = store if store is not None else MemoryHealthStore()
+        self.clock = clock
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, ProbeCompleted):
+            ok = event.status == Status.OK
+            self.store.add_sample(
+                event.supplier, Sample(event.at, ok, event.latency_ms, probe=True)
+            )
+        elif isinstance(event, CallResult):
+            result = event.result
+            failed = _counts_against(result.status, result.own_timeout)
+            if failed is not None:
+                sample = Sample(self.clock(), not failed, result.latency_ms, probe=False)
+                self.store.add_sample(result.name, sample)
+        elif isinstance(event, BreakerTransition):
+            self.store.add_transition(event)
+
+    def stats(self, supplier: str, now: float | None = None) -> WindowStats:
+        now = self.clock() if now is None else now
+        calls, errors, latencies = _summarise(self.store.samples(supplier, now - self.window_s))
+        return WindowStats(
+            calls,
+            errors,
+            percentile(latencies, 50),
+            percentile(latencies, 95),
+            percentile(latencies, 99),
+        )
+
+    def series(
+        self, supplier: str, *, span_s: float, bucket_s: float, now: float | None = None
+    ) -> list[Bucket]:
+        """The last ``span_s`` seconds in buckets of ``bucket_s``, oldest first (empty ones too)."""
+        now = self.clock() if now is None else now
+        count = max(1, round(span_s / bucket_s))
+        first = now - count * bucket_s
+        groups: list[list[Sample]] = [[] for _ in range(count)]
+        for sample in self.store.samples(supplier, first):
+            index = min(count - 1, int((sample.at - first) / bucket_s))
+            groups[index].append(sample)
+        buckets = []
+        for index, group in enumerate(groups):
+            calls, errors, latencies = _summarise(group)
+            buckets.append(
+                Bucket(
+                    first + index * bucket_s,
+                    calls,
+                    errors,
+                    percentile(latencies, 50),
+                    percentile(latencies, 95),
+                )
+            )
+        return buckets
+
+    def transitions(self, supplier: str, since: float) -> list[BreakerTransition]:
+        return self.store.transitions(supplier, since)
