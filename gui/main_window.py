@@ -40,6 +40,7 @@ from gui import exporting, theme
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
+from gui.health_watch import HealthWatch
 from gui.history import HistoryKeeper, default_history_path
 from gui.icons import icon
 from gui.live import LiveRun
@@ -50,6 +51,7 @@ from gui.tasks import TaskSet
 from gui.widgets.destinations_view import DestinationsPanel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
+from gui.widgets.health_view import HealthView
 from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
 from gui.widgets.result_panel import ResultPanel, describe_quote
@@ -64,7 +66,7 @@ HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 """bumped when docks are added: a layout saved without them is not restored"""
 DEFAULT_SIZE = (1440, 900)
 FINISHING_GRACE_S = 0.5
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         remember_layout: bool = True,
         history_path: Path | None = None,
+        probing: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,6 +107,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.remember_layout = remember_layout
         """restore and save geometry, dock layout and ticket in ``settings``"""
+        self.probing = probing
+        """probe the suppliers' health while the window is open (the ``[health]`` interval)"""
         self.tasks = TaskSet()
         self.finishing = TaskSet()
         """work that should finish rather than be cut short (history lines, exports, closing
@@ -144,6 +149,7 @@ class MainWindow(QMainWindow):
             history_path or default_history_path(), self.history_model, self.finishing
         )
         self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
+        self.health_view = HealthView(self)
 
         self.setCentralWidget(self.latency)
         self.docks: dict[str, QDockWidget] = {}
@@ -169,6 +175,8 @@ class MainWindow(QMainWindow):
                 "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.BottomDockWidgetArea
             )
             self.tabifyDockWidget(self.docks["historyDock"], self.docks["fleetDock"])
+        self._dock("healthDock", "Health", self.health_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["healthDock"])
         self.docks["eventLogDock"].raise_()
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -191,8 +199,13 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.tls_warning)
         status.addPermanentWidget(self.source_label)
 
+        self.health_watch = HealthWatch(
+            self.health_view, self.destinations_model, self.event_log, status, self
+        )
+
         # -- menus and keys ------------------------------------------------------------------
         self._build_menus()
+        self.menuBar().addMenu("&Health").addAction(self.health_watch.pause_action)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.start_comparison)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_comparison)
@@ -202,6 +215,9 @@ class MainWindow(QMainWindow):
         self.ticket.cancelRequested.connect(self.cancel_comparison)
         self.destinations.actionRequested.connect(self.apply_breaker_action)
         self.history_panel.entryActivated.connect(self.ask_again)
+        self.destinations.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._show_selected_health()
+        )
         self._handlers: dict[type, Callable[[Any], None]] = {
             CallSent: self._on_sent,
             CallResult: self._on_result,
@@ -439,6 +455,7 @@ class MainWindow(QMainWindow):
         self.latency_plot.set_suppliers(session.supplier_names)
         self.ticket.apply_config(config.defaults, len(config.suppliers))
         self.tls_warning.show_for(config)
+        self.health_watch.attach(session, probing=self.probing)
         self.setWindowTitle(f"Scatterdash — {len(config.suppliers)} suppliers · {source}")
         self.source_label.setText(source)
         self.refresh_health(full=True)
@@ -593,6 +610,11 @@ class MainWindow(QMainWindow):
             text += f" — down: {shown}"
         self.health_label.setText(text)
 
+    def _show_selected_health(self) -> None:
+        selected = self.destinations.selected_names()
+        if selected:
+            self.health_view.show_supplier(selected[0])
+
     def health_text(self) -> str:
         """The status bar's plain summary, e.g. ``"11/12 healthy"``."""
         healthy, total = self.destinations_model.healthy_count()
@@ -658,6 +680,7 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._health_timer.stop()
+        self.health_watch.stop()
         self.latency_plot.finish()
         self.log_bridge.detach()
         await self.tasks.aclose()

@@ -1,5 +1,6 @@
 """Supplier health: rolling statistics per supplier, fed by calls and health probes."""
 
+from core.health._alerts import Alert, HealthAlerts
 from core.health._monitor import HealthMonitor
 from core.health._tracker import HealthTracker, SupplierHealth
 from core.health._window import (
@@ -12,7 +13,9 @@ from core.health._window import (
 )
 
 __all__ = [
+    "Alert",
     "Bucket",
+    "HealthAlerts",
     "HealthMonitor",
     "HealthStore",
     "HealthTracker",

@@ -39,10 +39,15 @@ MAX_SAMPLES = 20_000
 class Sample:
     at: float
     """wall-clock seconds"""
-    ok: bool
+    status: Status
+    """ok, error, invalid or timeout (the supplier's own)"""
     latency_ms: float | None
     probe: bool
     """a health probe (else a comparison's call)"""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,8 @@ class WindowStats:
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None
-    """latency percentiles of the successful ones"""
+    """latency percentiles of the successful ones and the timed-out ones (at their
+    latency): a p95 at the supplier's timeout means one call in twenty times out"""
 
     @property
     def error_rate(self) -> float | None:
@@ -144,24 +150,23 @@ def _summarise(samples: Iterable[Sample]) -> tuple[int, int, list[float]]:
     latencies = []
     for sample in samples:
         calls += 1
-        if sample.ok:
-            if sample.latency_ms is not None:
-                latencies.append(sample.latency_ms)
-        else:
+        if not sample.ok:
             errors += 1
+        if sample.latency_ms is not None and sample.status in _TIMED:
+            latencies.append(sample.latency_ms)
     latencies.sort()
     return calls, errors, latencies
 
 
-def _counts_against(result_status: Status, own_timeout: bool) -> bool | None:
-    """True: a failure, False: a success, None: says nothing (its breaker ignores it too)."""
-    if result_status is Status.OK:
-        return False
-    if result_status in (Status.ERROR, Status.INVALID):
+_TIMED = (Status.OK, Status.TIMEOUT)
+"""whose latency says how slow the supplier is (an error is often fast: a refused port)"""
+
+
+def _counted(result_status: Status, own_timeout: bool) -> bool:
+    """Whether a call's result says anything about the supplier (as its breaker counts)."""
+    if result_status in (Status.OK, Status.ERROR, Status.INVALID):
         return True
-    if result_status is Status.TIMEOUT and own_timeout:
-        return True
-    return None
+    return result_status is Status.TIMEOUT and own_timeout
 
 
 class HealthWindow:
@@ -180,15 +185,12 @@ class HealthWindow:
 
     def observe(self, event: Event) -> None:
         if isinstance(event, ProbeCompleted):
-            ok = event.status == Status.OK
-            self.store.add_sample(
-                event.supplier, Sample(event.at, ok, event.latency_ms, probe=True)
-            )
+            sample = Sample(event.at, Status(event.status), event.latency_ms, probe=True)
+            self.store.add_sample(event.supplier, sample)
         elif isinstance(event, CallResult):
             result = event.result
-            failed = _counts_against(result.status, result.own_timeout)
-            if failed is not None:
-                sample = Sample(self.clock(), not failed, result.latency_ms, probe=False)
+            if _counted(result.status, result.own_timeout):
+                sample = Sample(self.clock(), result.status, result.latency_ms, probe=False)
                 self.store.add_sample(result.name, sample)
         elif isinstance(event, BreakerTransition):
             self.store.add_transition(event)

@@ -58,7 +58,8 @@ def test_calls_count_like_the_breaker_counts_them() -> None:
     window.observe(call(Status.CANCELLED, 3.0))
     window.observe(call(Status.CIRCUIT_OPEN, 0.0))
     stats = window.stats("acme")
-    assert (stats.calls, stats.errors, stats.p50_ms) == (3, 2, 10.0)
+    # the error's 5 ms says nothing about speed (a refused port is fast); a timeout's does
+    assert (stats.calls, stats.errors, stats.p50_ms) == (3, 2, 1005.0)
 
 
 def test_series_buckets_the_last_span_with_empty_buckets_kept() -> None:
@@ -89,3 +90,40 @@ def test_the_store_forgets_what_is_older_than_it_keeps_but_not_the_state_then() 
     # at t0 + 450 the supplier was closed: the transition that says so is kept
     kept = window.transitions("acme", t0 + 450)
     assert [(t.old, t.new) for t in kept] == [("half-open", "closed"), ("closed", "open")]
+
+
+def test_alerts_when_a_breaker_opens_and_once_when_p95_reaches_the_timeout() -> None:
+    config = core.parse_config(
+        {"suppliers": [{"name": "acme", "url": "http://127.0.0.1:1/q", "timeout": 1.0}]}
+    )
+    clock = FakeClock()
+    window = HealthWindow(60.0, clock=clock)
+    alerts: list[core.health.Alert] = []
+    watcher = core.health.HealthAlerts(config, window, alerts.append, clock=clock)
+
+    def feed(event: core.Event) -> None:
+        window.observe(event)
+        watcher.observe(event)
+
+    feed(BreakerTransition("acme", "closed", "open", "5 consecutive failures", clock.now))
+    assert [(a.kind, a.message) for a in alerts] == [
+        ("breaker-open", "acme: circuit breaker opened (5 consecutive failures)")
+    ]
+    for _ in range(18):
+        feed(probe(clock.now, 20.0))
+    watcher.check()
+    assert len(alerts) == 1 and not watcher.slow
+    for _ in range(2):  # 2 of 20 at the timeout: the p95 is there
+        feed(probe(clock.now, 1000.4, "timeout"))
+    watcher.check()
+    watcher.check()
+    assert [a.kind for a in alerts] == ["breaker-open", "slow"]
+    assert alerts[-1].message.startswith("acme: p95 latency ")
+    assert "reached its timeout (1000 ms)" in alerts[-1].message
+    feed(probe(clock.now, 1000.4, "timeout"))  # still slow: no second alert
+    watcher.check()
+    assert len(alerts) == 2 and watcher.slow == {"acme"}
+    clock.now += 61  # the slow minute has left the window
+    feed(probe(clock.now, 20.0))
+    watcher.check()
+    assert not watcher.slow and len(alerts) == 2
