@@ -2,8 +2,9 @@
 
 :class:`HealthAlerts` watches a comparator's events. A breaker opening alerts at once. A
 slow supplier is found by :meth:`HealthAlerts.check`, called on a timer: it re-reads the
-rolling p95 of the suppliers that had calls or probes since the last check (a slice at a
-time, within a budget) and alerts once when the p95 reaches the supplier's timeout, again
+rolling p95 of the suppliers that timed out since the last check (only a timeout can take
+a p95 to the timeout: successful calls end before it), a slice at a time within a small
+budget, and alerts once when the p95 reaches the supplier's timeout, again
 only after it has come back under it.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from core._config import Config
 from core._events import BreakerTransition, CallResult, Event, ProbeCompleted
+from core._results import Status
 from core.health._window import HealthWindow
 
 __all__ = ["Alert", "HealthAlerts"]
@@ -53,12 +55,15 @@ class HealthAlerts:
                 message = f"{event.supplier}: circuit breaker opened ({event.reason})"
                 self._on_alert(Alert(event.supplier, "breaker-open", message, event.at))
         elif isinstance(event, ProbeCompleted):
-            self._mark(event.supplier)
+            self._mark(event.supplier, timed_out=event.status == Status.TIMEOUT)
         elif isinstance(event, CallResult):
-            self._mark(event.result.name)
+            result = event.result
+            self._mark(result.name, timed_out=result.own_timeout)
 
-    def _mark(self, name: str) -> None:
-        if name in self._timeout_ms:
+    def _mark(self, name: str, *, timed_out: bool) -> None:
+        # successful calls finish within the timeout: only timeouts can take the p95 there,
+        # and only a supplier already slow needs every sample (to see it recover)
+        if (timed_out or name in self._slow) and name in self._timeout_ms:
             self._dirty[name] = None
 
     @property
@@ -66,7 +71,7 @@ class HealthAlerts:
         """Suppliers whose p95 is at or past their timeout (as of the last check)."""
         return frozenset(self._slow)
 
-    def check(self, budget_s: float = 0.004) -> None:
+    def check(self, budget_s: float = 0.001) -> None:
         """Re-read the p95 of suppliers with new samples, oldest first, for at most ``budget_s``."""
         ends = time.perf_counter() + budget_s
         now = self._clock()

@@ -120,11 +120,13 @@ class MemoryHealthStore:
             kept.popleft()
 
     def samples(self, supplier: str, since: float) -> list[Sample]:
-        samples = self._samples.get(supplier)
-        if not samples:
-            return []
-        start = bisect.bisect_left(samples, since, key=lambda s: s.at)
-        return [samples[i] for i in range(start, len(samples))]
+        found = []
+        for sample in reversed(self._samples.get(supplier, ())):  # newest first: stop early
+            if sample.at < since:
+                break
+            found.append(sample)
+        found.reverse()
+        return found
 
     def transitions(self, supplier: str, since: float) -> list[BreakerTransition]:
         kept = self._transitions.get(supplier, ())

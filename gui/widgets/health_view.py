@@ -10,6 +10,7 @@ time comes from an injectable clock (tests draw from a fake one).
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -163,7 +164,8 @@ class HealthView(QWidget):
         self.setObjectName("healthView")
         self.clock = clock
         self.source: HealthWindow | None = None
-        self.redraws = 0
+        self.redraw_ms: deque[float] = deque(maxlen=4096)
+        """how long each recent :meth:`redraw` took (for the benchmark)"""
 
         self.supplier_combo = QComboBox(self)
         self.supplier_combo.setObjectName("healthSupplierCombo")
@@ -231,10 +233,11 @@ class HealthView(QWidget):
         window, supplier = self.source, self.supplier
         if window is None or not supplier:
             return
+        started = time.perf_counter()
         now = self.clock()
         self.chart.draw(window, supplier, now)
         self.stats_label.setText(self._stats_text(window, supplier, now))
-        self.redraws += 1
+        self.redraw_ms.append((time.perf_counter() - started) * 1000.0)
 
     @staticmethod
     def _stats_text(window: HealthWindow, supplier: str, now: float) -> str:

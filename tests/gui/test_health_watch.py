@@ -193,3 +193,26 @@ def test_the_sparkline_scales_p95_and_marks_failures_and_silence() -> None:
     assert sparkline(buckets) == "▁·█✕▅"
     assert sparkline([Bucket(0, 0, 0, None, None)] * 3) == ""
     assert sparkline([Bucket(0, 1, 0, 5.0, 5.0)] * 2) == "▁▁"
+
+
+def test_opening_another_config_moves_probing_to_the_new_suppliers(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from core.fleet._toml import dump_config
+
+    healthy(fleet)
+    window = make_window(_probing(fleet), probing=True)
+    old = window.session
+    path = tmp_path / "other.toml"
+    path.write_text(dump_config(_probing(fleet)))
+    task = window.open_config(path)
+    assert task is not None
+    aloop.until(task.done, 10)
+    assert task.result() is True
+    assert window.session is not old and old.closed
+    assert old.comparator.health_monitor is not None
+    assert not old.comparator.health_monitor.running  # stopped with its comparator
+    assert window.session.probing
+    seen: list[ProbeCompleted] = []
+    window.session.subscribe(lambda e: seen.append(e) if isinstance(e, ProbeCompleted) else None)
+    aloop.until(lambda: seen, 5)
