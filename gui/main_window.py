@@ -34,6 +34,7 @@ from core import (
     Config,
     ConfigError,
     Event,
+    ProbeCompleted,
     load_config,
 )
 from gui import exporting, theme
@@ -224,6 +225,7 @@ class MainWindow(QMainWindow):
             ComparisonStarted: self._on_started,
             ComparisonFinished: self._on_finished_event,
             BreakerTransition: self._on_transition,
+            ProbeCompleted: self._on_probe,
         }
         self.health_feed: HealthFeed  # one per session, built by _attach
         self._attach(self.session, "embedded demo fleet" if fleet is not None else config.source)
@@ -388,6 +390,9 @@ class MainWindow(QMainWindow):
         # not refresh_health() here: this event may come from inside one (an open breaker
         # turns half-open when the feed reads its state), and a tick must not re-enter
         self._schedule_health()
+
+    def _on_probe(self, event: ProbeCompleted) -> None:
+        self.health_feed.mark(event.supplier)  # the row shows probes as it shows calls
 
     def _on_started(self, event: ComparisonStarted) -> None:
         self.run = LiveRun(event, self.session.supplier_names)

@@ -11,7 +11,9 @@ samples for a chart. The store is in memory; the history database can take its p
 from __future__ import annotations
 
 import bisect
+import math
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -92,23 +94,66 @@ class HealthStore(Protocol):
         ...
 
 
+_STATUSES = (Status.OK, Status.ERROR, Status.INVALID, Status.TIMEOUT)
+_CODES = {status: code for code, status in enumerate(_STATUSES)}
+
+
+class _Series:
+    """One supplier's samples as parallel arrays (~24 bytes a sample, not ~200 as objects);
+    the oldest are dropped by moving ``start``, and the arrays compacted now and then."""
+
+    __slots__ = ("at", "code", "latency", "start")
+
+    def __init__(self) -> None:
+        self.at = array("d")
+        self.latency = array("d")  # NaN: none
+        self.code = array("b")  # status code × 2, + 1 for a probe
+        self.start = 0
+
+    def append(self, sample: Sample) -> None:
+        self.at.append(sample.at)
+        self.latency.append(math.nan if sample.latency_ms is None else sample.latency_ms)
+        self.code.append(_CODES[sample.status] * 2 + sample.probe)
+
+    def drop_before(self, horizon: float, keep_at_most: int) -> None:
+        at, start = self.at, self.start
+        start = max(start, len(at) - keep_at_most)
+        while start < len(at) and at[start] < horizon:
+            start += 1
+        if start > 1024 and start * 2 > len(at):
+            del self.at[:start], self.latency[:start], self.code[:start]
+            start = 0
+        self.start = start
+
+    def since(self, since: float) -> list[Sample]:
+        first = bisect.bisect_left(self.at, since, lo=self.start)
+        at, latency, code = self.at, self.latency, self.code
+        return [
+            Sample(
+                at[i],
+                _STATUSES[code[i] >> 1],
+                None if math.isnan(latency[i]) else latency[i],
+                bool(code[i] & 1),
+            )
+            for i in range(first, len(at))
+        ]
+
+
 class MemoryHealthStore:
-    """The last ``keep_s`` seconds of samples and transitions per supplier, in deques."""
+    """The last ``keep_s`` seconds of samples and transitions per supplier, in memory."""
 
     def __init__(self, keep_s: float = KEEP_S, max_samples: int = MAX_SAMPLES) -> None:
         self.keep_s = keep_s
         self._max = max_samples
-        self._samples: dict[str, deque[Sample]] = {}
+        self._samples: dict[str, _Series] = {}
         self._transitions: dict[str, deque[BreakerTransition]] = {}
 
     def add_sample(self, supplier: str, sample: Sample) -> None:
-        samples = self._samples.get(supplier)
-        if samples is None:
-            samples = self._samples[supplier] = deque(maxlen=self._max)
-        samples.append(sample)
-        horizon = sample.at - self.keep_s
-        while samples[0].at < horizon:
-            samples.popleft()
+        series = self._samples.get(supplier)
+        if series is None:
+            series = self._samples[supplier] = _Series()
+        series.append(sample)
+        series.drop_before(sample.at - self.keep_s, self._max)
 
     def add_transition(self, transition: BreakerTransition) -> None:
         kept = self._transitions.get(transition.supplier)
@@ -120,13 +165,8 @@ class MemoryHealthStore:
             kept.popleft()
 
     def samples(self, supplier: str, since: float) -> list[Sample]:
-        found = []
-        for sample in reversed(self._samples.get(supplier, ())):  # newest first: stop early
-            if sample.at < since:
-                break
-            found.append(sample)
-        found.reverse()
-        return found
+        series = self._samples.get(supplier)
+        return series.since(since) if series is not None else []
 
     def transitions(self, supplier: str, since: float) -> list[BreakerTransition]:
         kept = self._transitions.get(supplier, ())

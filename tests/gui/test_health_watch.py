@@ -142,6 +142,8 @@ def test_probes_open_a_breaker_with_an_alert_and_close_it_with_no_comparison(
     aloop.until(lambda: _cell(window, VICTIM, Column.BREAKER) != "closed", 5)
     assert VICTIM in window.health_label.text()  # the status bar names who is down
     assert window.comparison is None  # the probes did it all
+    aloop.until(lambda: _cell(window, "bluepeak-supply", Column.SUCCESS) == "100 %", 5)
+    assert _cell(window, "bluepeak-supply", Column.LAST).endswith(" ms")
 
     # the trend column fills as probes come back; the victim's ends in failures
     aloop.until(lambda: FAILED in _cell(window, VICTIM, Column.TREND), 5)

@@ -127,3 +127,17 @@ def test_alerts_when_a_breaker_opens_and_once_when_p95_reaches_the_timeout() -> 
     feed(probe(clock.now, 20.0))
     watcher.check()
     assert not watcher.slow and len(alerts) == 2
+
+
+def test_the_store_stays_bounded_in_time_and_count() -> None:
+    store = MemoryHealthStore(keep_s=10.0, max_samples=500)
+    t0 = 1_000_000.0
+    for i in range(5000):  # 100 a second for 50 s
+        store.add_sample("acme", core.health.Sample(t0 + i / 100, Status.OK, float(i), i % 2 == 0))
+    kept = store.samples("acme", 0)
+    assert len(kept) == 500  # 10 s would be 1000: the count cap is lower
+    assert kept[-1] == core.health.Sample(t0 + 49.99, Status.OK, 4999.0, False)
+    assert [s.at for s in kept] == sorted(s.at for s in kept)
+    assert store.samples("acme", t0 + 49.5)[0].latency_ms == 4950.0
+    store.add_sample("acme", core.health.Sample(t0 + 100, Status.TIMEOUT, None, True))
+    assert store.samples("acme", 0) == [core.health.Sample(t0 + 100, Status.TIMEOUT, None, True)]
