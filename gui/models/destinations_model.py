@@ -72,7 +72,8 @@ _TOOLTIPS = {
     Column.P95: "95th percentile latency of recent successful calls",
     Column.IN_FLIGHT: "Calls to this supplier in flight right now",
     Column.TREND: "p95 latency of calls and probes over the last 5 minutes, 30 s a "
-    "character (✕: everything failed, ·: nothing finished)",
+    "character, from the supplier's own lowest to its highest (✕: everything failed, "
+    "·: nothing finished)",
 }
 
 _NUMERIC = {

@@ -8,7 +8,9 @@ window shown offscreen at 1440×900, a comparison every ``--every`` seconds for
 ``--seconds``, the event-loop lag sampled every 10 ms), run once per probe interval:
 ``0`` is probing off, the others probe every supplier that often (the default is 5 s),
 with the Health view on screen so that its chart and the trend column are redrawn too.
-Target: probing on adds nothing visible to the lag p99 (≤ 20 ms, as for the window).
+Target: probing on adds nothing visible to the lag p99 (≤ 20 ms, as for the window). The
+window process's CPU per wall second tells what the probes cost on a machine too busy for
+the lag figures to say it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import os
 import statistics
 import sys
+import time
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -52,7 +55,9 @@ async def one_run(fleet: FleetProcess, interval: float, args: argparse.Namespace
     try:
         window.health_view.redraw_ms.clear()
         window.health_watch.tick_ms.clear()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         load = await load_phase(window, args.seconds, args.every)
+        load["cpu"] = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
     finally:
         window.close()
         await window.aclose()
@@ -105,14 +110,14 @@ def main() -> None:
     )
     print()
     print(
-        "| probing | probes | comparisons | lag p50 | lag p99 | lag max | fps "
-        "| health view redraw median / p99 | health tick median / p99 |"
+        "| probing | probes | comparisons | window CPU (s/s) | lag p50 | lag p99 | lag max "
+        "| fps | health view redraw median / p99 | health tick median / p99 |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         label = "off" if r["interval"] <= 0 else f"every {r['interval']:g} s"
         print(
-            f"| {label} | {r['probes_sent']} | {r['finished']}/{r['started']} "
+            f"| {label} | {r['probes_sent']} | {r['finished']}/{r['started']} | {r['cpu']:.2f} "
             f"| {r['lag_p50']:.1f} ms | {r['lag_p99']:.1f} ms | {r['lag_max']:.1f} ms "
             f"| {r['fps']:.0f} | {r['view_redraw_median']:.2f} / {r['view_redraw_p99']:.2f} ms "
             f"| {r['tick_median']:.2f} / {r['tick_p99']:.2f} ms |"
