@@ -155,8 +155,8 @@ class HealthWatch(QObject):
 
     def _raise(self, alert: Alert) -> None:
         self.alerts.append(alert)
-        level = Level.ERROR if alert.kind == "breaker-open" else Level.WARNING
-        self.event_log.add(level, "health", alert.message, alert.at)
+        # a warning, as the transition's own line: errors in this log are the app's faults
+        self.event_log.add(Level.WARNING, "health", alert.message, alert.at)
         self.alert_label.setText(f"⚠ {alert.message}")
         self._alert_expiry.start()
         tray = self._tray_icon()

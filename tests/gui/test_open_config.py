@@ -261,4 +261,5 @@ def test_the_demo_fleet_tab_returns_after_a_layout_saved_without_it(
     assert {d.objectName() for d in second.tabifiedDockWidgets(dock)} == {
         "eventLogDock",
         "historyDock",
+        "healthDock",
     }

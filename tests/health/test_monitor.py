@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from typing import Any
 
@@ -115,11 +116,20 @@ async def test_a_probe_asks_for_the_probe_product_with_quantity_one(
     config = probing_config(fleet, probe_product="PING-1")
     async with core.PriceComparator(config) as comparator:
         seen = Recorder(comparator.events)
+        bodies: list[bytes] = []
+        send = comparator.transport.request
+
+        async def spy(endpoint: core.Endpoint, body: bytes, **kwargs: Any) -> bytes:
+            bodies.append(body)
+            return await send(endpoint, body, **kwargs)
+
+        comparator.transport.request = spy  # type: ignore[method-assign]
         monitor = core.HealthMonitor(comparator)
         event = await monitor.probe("acme")
         assert event is not None and event.status == "ok"
         assert seen.events == [event]  # a probe is no comparison: no CallSent / CallResult
-        # the quote came back for what was asked, or the codec would have called it invalid
+        asked = json.loads(bodies[0])
+        assert (asked["product_id"], asked["quantity"]) == ("PING-1", 1)
         assert fleet.requests_served["acme"] == 1
         await monitor.aclose()
 
