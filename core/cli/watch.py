@@ -21,10 +21,12 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
-from core.cli._common import EXIT_DECIDED, add_verbose
+from core.cli._common import add_verbose
 from core.cli._types import number_between, seconds
 
 __all__ = ["add_watch_parser", "describe_event", "run_watch"]
+
+EXIT_OK = 0
 
 
 def add_watch_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,4 +149,4 @@ def run_watch(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         asyncio.run(_watch_demo(args, out))
     else:
         asyncio.run(_watch(load_config(args.config), args, out))
-    return EXIT_DECIDED
+    return EXIT_OK
