@@ -14,10 +14,12 @@ _LEVELS = "▁▂▃▄▅▆▇█"
 FAILED = "✕"
 """a bucket in which every call and probe failed"""
 EMPTY = "·"
+"""a bucket in which nothing finished (after the first that did)"""
 
 
 def sparkline(buckets: Sequence[Bucket]) -> str:
-    """One character per bucket: its p95, scaled between the span's lowest and highest."""
+    """One character per bucket: its p95, scaled between the span's lowest and highest;
+    a gap is ``·``, but the time before anything finished stays blank."""
     values = [b.p95_ms for b in buckets if b.p95_ms is not None]
     if not any(b.calls for b in buckets):
         return ""
@@ -26,7 +28,7 @@ def sparkline(buckets: Sequence[Bucket]) -> str:
     chars = []
     for bucket in buckets:
         if bucket.calls == 0:
-            chars.append(EMPTY)
+            chars.append(EMPTY if chars else " ")  # before the first data: blank
         elif bucket.errors == bucket.calls:
             chars.append(FAILED)
         elif bucket.p95_ms is None:

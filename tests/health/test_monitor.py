@@ -220,3 +220,37 @@ def test_a_health_url_must_be_http() -> None:
     data = {"suppliers": [{"name": "a", "url": "http://h/q", "health_url": "ftp://h/x"}]}
     with pytest.raises(core.ConfigError, match=r"suppliers\[0\]\.health_url"):
         core.parse_config(data, "s.toml")
+
+
+async def test_a_hanging_supplier_raises_a_slow_alert_through_real_probes(
+    make_fleet: MakeFleet,
+) -> None:
+    fleet = await make_fleet([quick("acme"), quick("globex")])
+    data = probing_config(fleet).model_dump(exclude={"source"})
+    data["suppliers"][0]["timeout"] = 0.2
+    data["breaker"] = {"consecutive_failures": 100, "minimum_calls": 100, "window_size": 100}
+    config = core.parse_config(data)
+    fleet.set_faults("acme", hang=True)
+    async with core.PriceComparator(config) as comparator:
+        window = core.HealthWindow(60.0)
+        alerts: list[core.health.Alert] = []
+        watcher = core.health.HealthAlerts(config, window, alerts.append)
+        slow = asyncio.Event()
+
+        def observe(event: core.Event) -> None:
+            window.observe(event)
+            watcher.observe(event)
+            watcher.check()  # the window's timer does this every 250 ms
+            if alerts:
+                slow.set()
+
+        comparator.events.subscribe(observe)
+        comparator.start_health_monitor()
+        async with asyncio.timeout(10):
+            await slow.wait()
+        assert [(a.supplier, a.kind) for a in alerts] == [("acme", "slow")]
+        assert "reached its timeout (200 ms)" in alerts[0].message
+        assert watcher.slow == {"acme"}
+        stats = window.stats("acme")
+        assert stats.p95_ms is not None and stats.p95_ms >= 200.0
+        assert comparator.breakers["acme"].state is core.BreakerState.CLOSED
