@@ -25,7 +25,7 @@ def sparkline(buckets: Sequence[Bucket]) -> str:
         return ""
     low, high = (min(values), max(values)) if values else (0.0, 0.0)
     spread = high - low
-    chars = []
+    chars: list[str] = []
     for bucket in buckets:
         if bucket.calls == 0:
             chars.append(EMPTY if chars else " ")  # before the first data: blank
