@@ -216,6 +216,7 @@ def test_opening_another_config_moves_probing_to_the_new_suppliers(
     assert old.comparator.health_monitor is not None
     assert not old.comparator.health_monitor.running  # stopped with its comparator
     assert window.session.probing
+    assert window.session.config.health.interval == 0.1  # [health] survived the TOML
     seen: list[ProbeCompleted] = []
     window.session.subscribe(lambda e: seen.append(e) if isinstance(e, ProbeCompleted) else None)
     aloop.until(lambda: seen, 5)
