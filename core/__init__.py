@@ -14,6 +14,7 @@ from core._config import (
     Config,
     Defaults,
     FallbackSettings,
+    HealthSettings,
     HistorySettings,
     StrategyName,
     SupplierConfig,
@@ -57,7 +58,15 @@ from core._strategies import (
     Strategy,
     make_strategy,
 )
-from core.health import HealthTracker, SupplierHealth
+from core.health import (
+    HealthMonitor,
+    HealthStore,
+    HealthTracker,
+    HealthWindow,
+    MemoryHealthStore,
+    SupplierHealth,
+    WindowStats,
+)
 from core.storage import (
     FallbackQuote,
     HistoryDatabase,
@@ -98,7 +107,11 @@ __all__ = [
     "FallbackQuote",
     "FallbackSettings",
     "FirstStrategy",
+    "HealthMonitor",
+    "HealthSettings",
+    "HealthStore",
     "HealthTracker",
+    "HealthWindow",
     "HistoryDatabase",
     "HistoryFilter",
     "HistoryRecorder",
@@ -110,6 +123,7 @@ __all__ = [
     "InvalidReplyError",
     "Judging",
     "MajorityStrategy",
+    "MemoryHealthStore",
     "MinResponsesError",
     "NoAvailableSupplierError",
     "NoValidResponsesError",
@@ -134,6 +148,7 @@ __all__ = [
     "SupplierResult",
     "Transport",
     "TransportError",
+    "WindowStats",
     "display_address",
     "export_comparison",
     "host_port",

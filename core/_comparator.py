@@ -9,7 +9,6 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
 
 from core._breaker import CircuitBreaker
 from core._broker_config import broker_destination, broker_url
@@ -18,9 +17,11 @@ from core._config import STRATEGIES, Config, SupplierConfig
 from core._engine import Destination, ScatterGather, ScatterOutcome
 from core._errors import ConfigError, NoAvailableSupplierError
 from core._events import ComparisonFinished, ComparisonStarted, Emitter, Event
+from core._network import network_options
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
+from core.health._monitor import HealthMonitor
 from core.transports._base import Endpoint, Transport
 from core.transports._factory import TransportSet
 from core.transports.http import HttpTransport
@@ -67,15 +68,6 @@ def _api_key_headers(
     return {header: f"Bearer {key}" if header.lower() == "authorization" else key}
 
 
-def _network_options(config: Config, supplier: SupplierConfig) -> dict[str, Any]:
-    """Proxy and connect timeout: the supplier's own, else the defaults' (README "Networks")."""
-    defaults = config.defaults
-    proxy = supplier.proxy if supplier.proxy is not None else defaults.proxy
-    call_timeout = supplier.timeout or defaults.supplier_timeout
-    connect_timeout = min(defaults.connect_timeout or call_timeout / 2, call_timeout)
-    return {"proxy": proxy, "connect_timeout": connect_timeout}
-
-
 class PriceComparator:
     """Compares suppliers' prices; owns their connections and circuit breakers.
 
@@ -116,6 +108,8 @@ class PriceComparator:
         )
         self._closed = False
         self._running: set[asyncio.Task[object]] = set()
+        self.health_monitor: HealthMonitor | None = None
+        """probing, once :meth:`start_health_monitor` is called (never for one-shot compare)"""
 
     def _destination(
         self, index: int, supplier: SupplierConfig
@@ -131,7 +125,7 @@ class PriceComparator:
             headers,
             verify=supplier.verify,
             ca_bundle=supplier.ca_bundle,
-            **_network_options(self.config, supplier),
+            **network_options(self.config, supplier),
             broker=broker,
         )
         if not supplier.verify:
@@ -166,6 +160,15 @@ class PriceComparator:
     ) -> None:
         await self.aclose()
 
+    def start_health_monitor(self) -> HealthMonitor:
+        """Probe every supplier on the config's ``[health]`` interval until closed."""
+        if self._closed:
+            raise RuntimeError("this PriceComparator is closed")
+        if self.health_monitor is None:
+            self.health_monitor = HealthMonitor(self)
+        self.health_monitor.start()
+        return self.health_monitor
+
     async def idle(self) -> None:
         """Wait until nothing started by finished comparisons is still in flight: abandoned
         calls unwound, replacement connections opened."""
@@ -177,6 +180,8 @@ class PriceComparator:
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            if self.health_monitor is not None:
+                await self.health_monitor.aclose()
             # comparisons still running end as cancelled, not as calls cut by closing sockets
             running = [task for task in self._running if task is not asyncio.current_task()]
             for task in running:

@@ -24,6 +24,7 @@ __all__ = [
     "Config",
     "Defaults",
     "FallbackSettings",
+    "HealthSettings",
     "HistorySettings",
     "StrategyName",
     "SupplierConfig",
@@ -84,6 +85,19 @@ class FallbackSettings(_Section):
     """seconds: the oldest recorded quote a fallback may offer (default 24 h)"""
 
 
+class HealthSettings(_Section):
+    """The health monitor: probes every enabled supplier while the window or ``watch`` runs."""
+
+    interval: Number = Field(default=5.0, gt=0, le=3600)
+    """seconds between two probes of one supplier (each one jittered)"""
+    jitter: Number = Field(default=0.2, ge=0, lt=1)
+    """each interval is drawn from interval × (1 ± jitter), so probes do not align"""
+    probe_product: str = Field(default="HEALTH-PROBE", min_length=1, max_length=200)
+    """a probe is a quote request for this product, quantity 1 (unless ``health_url``)"""
+    window: Number = Field(default=60.0, gt=0, le=86400)
+    """seconds of calls and probes behind the rolling statistics (error rate, p50/p95/p99)"""
+
+
 class SupplierConfig(_Section):
     name: str = Field(min_length=1, max_length=100)
     url: str = ""
@@ -107,6 +121,8 @@ class SupplierConfig(_Section):
     """this supplier's HTTP proxy, or false for a direct connection"""
     sim: dict[str, Any] | None = None
     """simulation profile for the demo fleet; the engine ignores it"""
+    health_url: str | None = None
+    """probe with a GET here (any 2xx is healthy) instead of a quote request"""
 
     @field_validator("api_key_env", "broker_env")
     @classmethod
@@ -126,6 +142,11 @@ class SupplierConfig(_Section):
             raise ValueError(f"no CA bundle file at {value!r}")
         return value
 
+    @field_validator("health_url")
+    @classmethod
+    def _http_health_url(cls, value: str | None) -> str | None:
+        return None if value is None else cls._http_url(value)
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -144,6 +165,7 @@ class Config(_Section):
     breaker: BreakerSettings = BreakerSettings()
     history: HistorySettings = HistorySettings()
     fallback: FallbackSettings = FallbackSettings()
+    health: HealthSettings = HealthSettings()
     suppliers: tuple[SupplierConfig, ...] = Field(min_length=1, strict=False)
     source: str = "<memory>"
     """where the config was read from, for messages"""

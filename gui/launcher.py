@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-HEADLESS_COMMANDS = frozenset({"compare", "fleet", "history", "responder"})
+HEADLESS_COMMANDS = frozenset({"compare", "fleet", "history", "responder", "watch"})
 #: answered by the headless parser too: no Qt needed to print a version
 HEADLESS_OPTIONS = frozenset({"--version"})
 

@@ -35,12 +35,14 @@ from core import (
     Config,
     ConfigError,
     Event,
+    ProbeCompleted,
     load_config,
 )
 from gui import exporting, theme
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
+from gui.health_watch import HealthWatch
 from gui.history import HistoryKeeper, default_history_path, legacy_history_paths
 from gui.history_browser import HistoryBrowser
 from gui.icons import icon
@@ -53,6 +55,7 @@ from gui.widgets.destinations_view import DestinationsPanel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.fallback_note import FallbackNote
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
+from gui.widgets.health_view import HealthView
 from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
 from gui.widgets.result_panel import ResultPanel, describe_quote
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         remember_layout: bool = True,
         history_path: Path | None = None,
+        probing: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -112,6 +116,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.remember_layout = remember_layout
         """restore and save geometry, dock layout and ticket in ``settings``"""
+        self.probing = probing
+        """probe the suppliers' health while the window is open (the ``[health]`` interval)"""
         self.tasks = TaskSet()
         self.finishing = TaskSet()
         """work that should finish rather than be cut short (history lines, exports, closing
@@ -157,6 +163,7 @@ class MainWindow(QMainWindow):
         )
         self.fallback_note = FallbackNote.below_headline(self.result)
         self.fleet_panel = FleetPanel(fleet, self._spawn, self) if fleet is not None else None
+        self.health_view = HealthView(self)
 
         self.setCentralWidget(self.latency)
         self.docks: dict[str, QDockWidget] = {}
@@ -184,6 +191,8 @@ class MainWindow(QMainWindow):
             # beside the Result, in the tall right column: every supplier's controls show
             self.tabifyDockWidget(self.docks["resultDock"], self.docks["fleetDock"])
             self.docks["resultDock"].raise_()
+        self._dock("healthDock", "Health", self.health_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["healthDock"])
         self.docks["eventLogDock"].raise_()
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -206,8 +215,13 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.tls_warning)
         status.addPermanentWidget(self.source_label)
 
+        self.health_watch = HealthWatch(
+            self.health_view, self.destinations_model, self.event_log, status, self
+        )
+
         # -- menus and keys ------------------------------------------------------------------
         self._build_menus()
+        self.menuBar().addMenu("&Health").addAction(self.health_watch.pause_action)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.start_comparison)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_comparison)
@@ -218,12 +232,16 @@ class MainWindow(QMainWindow):
         self.destinations.actionRequested.connect(self.apply_breaker_action)
         self.history_panel.entryActivated.connect(self.ask_again)
         self.history_browser = HistoryBrowser(self)
+        self.destinations.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._show_selected_health()
+        )
         self._handlers: dict[type, Callable[[Any], None]] = {
             CallSent: self._on_sent,
             CallResult: self._on_result,
             ComparisonStarted: self._on_started,
             ComparisonFinished: self._on_finished_event,
             BreakerTransition: self._on_transition,
+            ProbeCompleted: self._on_probe,
         }
         self.health_feed: HealthFeed  # one per session, built by _attach
         self._attach(self.session, DEMO_SOURCE if fleet is not None else config.source)
@@ -391,6 +409,9 @@ class MainWindow(QMainWindow):
         # turns half-open when the feed reads its state), and a tick must not re-enter
         self._schedule_health()
 
+    def _on_probe(self, event: ProbeCompleted) -> None:
+        self.health_feed.mark(event.supplier)  # the row shows probes as it shows calls
+
     def _on_started(self, event: ComparisonStarted) -> None:
         self.fallback_note.clear()
         self.run = LiveRun(event, self.session.supplier_names)
@@ -460,6 +481,7 @@ class MainWindow(QMainWindow):
         self.latency_plot.set_suppliers(session.supplier_names)
         self.ticket.apply_config(config.defaults, len(config.suppliers))
         self.tls_warning.show_for(config)
+        self.health_watch.attach(session, probing=self.probing)
         self.setWindowTitle(window_title(source, len(config.suppliers)))
         self.source_label.setText("embedded demo fleet" if source == DEMO_SOURCE else source)
         self.refresh_health(full=True)
@@ -620,6 +642,11 @@ class MainWindow(QMainWindow):
             text += f" — {escape(words.detail)}"
         self.health_label.setText(text)
 
+    def _show_selected_health(self) -> None:
+        selected = self.destinations.selected_names()
+        if selected:
+            self.health_view.show_supplier(selected[0])
+
     def health_text(self) -> str:
         """The status bar's plain summary, e.g. ``"11/12 healthy"``."""
         healthy, total = self.destinations_model.healthy_count()
@@ -703,6 +730,7 @@ class MainWindow(QMainWindow):
 
     async def _close(self) -> None:
         self._health_timer.stop()
+        self.health_watch.stop()
         self.latency_plot.finish()
         self.log_bridge.detach()
         await self.tasks.aclose()

@@ -16,6 +16,7 @@ from core import (
     Config,
     Event,
     HealthTracker,
+    HealthWindow,
     PriceComparator,
     SupplierHealth,
 )
@@ -52,7 +53,12 @@ class Session:
         self.config = config
         self.comparator = comparator or PriceComparator(config)
         self.health = HealthTracker(self.comparator.breakers)
-        self._unsubscribe = [self.comparator.events.subscribe(self.health.observe)]
+        self.health_window = HealthWindow(config.health.window)
+        """rolling statistics over time, calls and probes together (the health view's)"""
+        self._unsubscribe = [
+            self.comparator.events.subscribe(self.health.observe),
+            self.comparator.events.subscribe(self.health_window.observe),
+        ]
         self._closed = False
         self._broker_names = [s.name for s in config.suppliers if s.transport != "http"]
 
@@ -82,6 +88,26 @@ class Session:
             min_responses=ticket.min_responses,
             timeout=ticket.timeout,
         )
+
+    # -- probing (the health monitor runs while the window is open) ---------------------
+
+    def start_probing(self) -> None:
+        """Probe every supplier on the config's ``[health]`` interval until closed."""
+        if not self._closed:
+            self.comparator.start_health_monitor()
+
+    @property
+    def probing(self) -> bool:
+        monitor = self.comparator.health_monitor
+        return monitor is not None and monitor.running and not monitor.paused
+
+    def set_probing_paused(self, paused: bool) -> None:
+        monitor = self.comparator.health_monitor
+        if monitor is not None:
+            if paused:
+                monitor.pause()
+            else:
+                monitor.resume()
 
     def snapshot(self) -> list[SupplierHealth]:
         return self.health.snapshot()

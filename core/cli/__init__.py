@@ -14,6 +14,7 @@ from core._errors import ConfigError
 from core.cli._common import EXIT_USAGE, HelpFormatter, add_version, configure_logging, plain
 from core.cli.compare import add_compare_parser
 from core.cli.history import add_history_parser
+from core.cli.watch import add_watch_parser
 
 __all__ = ["build_parser", "command_summaries", "configure_logging", "main"]
 
@@ -28,6 +29,7 @@ def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
     )
     add_compare_parser(subparsers)
     add_history_parser(subparsers)
+    add_watch_parser(subparsers)
     if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
         from core.cli.fleet import add_fleet_parser
 

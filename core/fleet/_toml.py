@@ -61,6 +61,8 @@ def dump_config(config: Config, header: str = "") -> str:
     _table(lines, "defaults", config.defaults.model_dump(exclude_none=True))
     lines += ["", "[breaker]"]
     _table(lines, "breaker", config.breaker.model_dump())
+    lines += ["", "[health]"]
+    _table(lines, "health", config.health.model_dump())
     for supplier in config.suppliers:
         lines += ["", "[[suppliers]]"]
         _table(lines, "suppliers", supplier.model_dump(exclude_defaults=True))

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from core._breaker import BreakerState, CircuitBreaker
-from core._events import CallResult, CallSent, Event
+from core._events import CallResult, CallSent, Event, ProbeCompleted
 from core._results import Status
 
 __all__ = ["HealthTracker", "SupplierHealth"]
@@ -111,6 +111,22 @@ class HealthTracker:
                 if result.ok:
                     supplier.add_latency(result.latency_ms)
             supplier.outcomes.append(result.ok)
+
+        elif isinstance(event, ProbeCompleted):
+            self._observe_probe(event)
+
+    def _observe_probe(self, event: ProbeCompleted) -> None:
+        supplier = self._suppliers.get(event.supplier)
+        if supplier is None:
+            return
+        status = Status(event.status)
+        supplier.last_status = status
+        supplier.last_error = event.error
+        if event.latency_ms is not None:
+            supplier.last_latency = event.latency_ms
+            if status is Status.OK:
+                supplier.add_latency(event.latency_ms)
+        supplier.outcomes.append(status is Status.OK)
 
     def snapshot(self) -> list[SupplierHealth]:
         return [self.health(name) for name in self._suppliers]

@@ -30,6 +30,7 @@ from core import (
 from gui import theme
 from gui.icons import icon
 from gui.models._table import ModelIndex, TableModel
+from gui.sparkline import EMPTY, FAILED
 
 __all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
 
@@ -52,6 +53,7 @@ class Column(enum.IntEnum):
     IN_FLIGHT = 8
     TRANSPORT = 9
     ADDRESS = 10
+    TREND = 11
 
 
 _HEADERS = {
@@ -66,6 +68,7 @@ _HEADERS = {
     Column.IN_FLIGHT: "In flight",
     Column.TRANSPORT: "Transport",
     Column.ADDRESS: "Address",
+    Column.TREND: "Trend",
 }
 
 _TOOLTIPS = {
@@ -78,6 +81,9 @@ _TOOLTIPS = {
     Column.P95: "95th percentile latency of recent successful calls",
     Column.IN_FLIGHT: "Calls to this supplier in flight right now",
     Column.TRANSPORT: "How requests reach the supplier; for a broker, its connection state",
+    Column.TREND: "p95 latency of calls and probes over the last 5 minutes, 30 s a "
+    "character, from the supplier's own lowest to its highest (✕: everything failed, "
+    "·: nothing finished)",
 }
 
 _NUMERIC = {
@@ -135,6 +141,7 @@ class DestinationsModel(TableModel):
         self._suppliers = config.suppliers
         self._rows: list[SupplierHealth | None] = []
         self._cells: list[tuple[str, ...]] = []
+        self._trends: list[str] = []
         self._unverified: set[int] = set()
         self._connections: dict[int, str] = {}
         self._row_by_name: dict[str, int] = {}
@@ -146,6 +153,7 @@ class DestinationsModel(TableModel):
         self._row_by_name = {s.name: row for row, s in enumerate(config.suppliers)}
         self._rows = [None] * len(config.suppliers)
         self._cells = [self._texts(i, None) for i in range(len(self._rows))]
+        self._trends = [""] * len(self._rows)
         self._unverified = {i for i, s in enumerate(config.suppliers) if not s.verify}
 
     def set_config(self, config: Config) -> None:
@@ -169,6 +177,8 @@ class DestinationsModel(TableModel):
         if not index.isValid() or index.parent().isValid():
             return None
         row, column = index.row(), Column(index.column())
+        if column == Column.TREND:
+            return self._trend_data(row, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[row][column]
         if column == Column.NAME and row in self._unverified:
@@ -221,6 +231,26 @@ class DestinationsModel(TableModel):
                 self._rows[row] = health
                 self._cells[row] = self._texts(row, health)
                 self._emit(row, row)
+
+    def set_trend(self, row: int, trend: str) -> None:
+        """A row's sparkline (see :func:`gui.sparkline.sparkline`)."""
+        if 0 <= row < len(self._trends) and self._trends[row] != trend:
+            self._trends[row] = trend
+            index = self.index(row, Column.TREND)
+            self.dataChanged.emit(index, index)
+
+    def _trend_data(self, row: int, role: int) -> Any:
+        trend = self._trends[row]
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            return trend
+        if role == Qt.ItemDataRole.ForegroundRole and trend.rstrip(EMPTY).endswith(FAILED):
+            return QBrush(theme.outcome_color(Status.ERROR))  # failing right now
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _TOOLTIPS[Column.TREND]
+        return None
+
+    def trend(self, row: int) -> str:
+        return self._trends[row]
 
     def _emit(self, first: int, last: int) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))

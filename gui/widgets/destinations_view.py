@@ -102,6 +102,8 @@ class DestinationsPanel(QWidget):
         header.setDefaultSectionSize(60)  # also the least the stretched Address column takes
         for column, width in widths.items():
             header.resizeSection(column, width)
+        header.resizeSection(Column.TREND, 96)
+        header.moveSection(header.visualIndex(Column.TREND), header.visualIndex(Column.P95) + 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 

@@ -246,7 +246,8 @@ async def overhead_alone(config: core.Config, runs: int) -> dict[str, float]:
 async def qasync_phases(
     fleet: FleetProcess, args: argparse.Namespace
 ) -> tuple[dict[str, Any], dict[str, float], dict[str, float]]:
-    window = MainWindow(fleet.config, remember_layout=False)
+    # probing's own cost is measured by tests/bench/bench_probing.py
+    window = MainWindow(fleet.config, remember_layout=False, probing=False)
     window.resize(1440, 900)
     window.show()
     await asyncio.sleep(0.5)

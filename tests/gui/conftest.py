@@ -135,6 +135,7 @@ def make_window(
     def make(config: Config | None = None, **kwargs: Any) -> MainWindow:
         kwargs.setdefault("fleet", fleet)
         kwargs.setdefault("history_path", tmp_path / "history.sqlite3")
+        kwargs.setdefault("probing", False)  # tests of probing ask for it
         window = MainWindow(config or fleet.config, **kwargs)
         window.show()
         windows.append(window)

@@ -149,6 +149,28 @@ class HttpTransport:
         finally:
             await response.aclose()
 
+    async def check(self, endpoint: Endpoint, *, max_bytes: int) -> None:
+        """GET ``endpoint`` (a supplier's health URL): return on any 2xx, raise otherwise."""
+        prepared = self._prepare(endpoint)
+        request = httpx.Request(
+            "GET", prepared.url, headers=prepared.headers, extensions=prepared.extensions
+        )
+        try:
+            response = await prepared.pool.handle_async_request(request)
+            try:
+                status = response.status_code
+                if not 200 <= status < 300:
+                    raise TransportError(f"HTTP {status} {response.reason_phrase}".strip())
+                size = 0
+                async for chunk in response.aiter_raw():  # read it all: the connection is reused
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise InvalidReplyError(f"health reply larger than {max_bytes} bytes")
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from None
+
     @staticmethod
     async def _read(
         response: httpx.Response, correlation_id: str, max_bytes: int, proxy: Proxy | None

@@ -1,0 +1,152 @@
+"""``scatterdash watch``: probe every supplier and print each probe and breaker transition.
+
+Runs until interrupted (Ctrl-C, SIGTERM) or for ``--duration`` seconds, then exits 0.
+With ``--json``, one object per line: ``ts`` (ISO-8601 with the time zone), ``supplier``,
+``event`` (``probe`` or ``breaker``), ``state`` (the breaker's state after the event),
+``latency_ms`` and ``error``; probes add ``status``, transitions ``previous`` and ``reason``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from core._comparator import PriceComparator
+from core._config import Config, HealthSettings, load_config
+from core._events import BreakerTransition, Event, ProbeCompleted
+from core.cli._common import add_verbose
+from core.cli._types import number_between, seconds
+
+__all__ = ["add_watch_parser", "describe_event", "run_watch"]
+
+EXIT_OK = 0
+
+
+def add_watch_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "watch", help="probe the suppliers' health and print every probe and breaker change"
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", metavar="FILE", help="TOML config with the suppliers")
+    source.add_argument("--demo", action="store_true", help="watch the embedded demo fleet")
+    parser.add_argument(
+        "--interval",
+        type=number_between(0.05, 3600),
+        metavar="S",
+        help="seconds between probes of one supplier (default: [health] interval, 5)",
+    )
+    parser.add_argument(
+        "--duration", type=seconds, metavar="S", help="stop after this long (default: never)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_verbose(parser)
+    parser.set_defaults(handler=run_watch)
+
+
+def _timestamp(at: float) -> str:
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="milliseconds")
+
+
+def describe_event(event: Event) -> dict[str, Any] | None:
+    """The JSON object for a probe or a breaker transition (``None`` for other events)."""
+    if isinstance(event, ProbeCompleted):
+        return {
+            "ts": _timestamp(event.at),
+            "supplier": event.supplier,
+            "event": "probe",
+            "state": event.state,
+            "status": event.status,
+            "latency_ms": None if event.latency_ms is None else round(event.latency_ms, 3),
+            "error": event.error,
+        }
+    if isinstance(event, BreakerTransition):
+        return {
+            "ts": _timestamp(event.at),
+            "supplier": event.supplier,
+            "event": "breaker",
+            "state": event.new,
+            "previous": event.old,
+            "reason": event.reason,
+            "latency_ms": None,
+            "error": None,
+        }
+    return None
+
+
+def _line(entry: dict[str, Any]) -> str:
+    if entry["event"] == "probe":
+        latency = "" if entry["latency_ms"] is None else f"{entry['latency_ms']:.1f} ms"
+        what = f"probe {entry['status']:<7} {latency:>10}  breaker {entry['state']}"
+        if entry["error"]:
+            what += f"  ({entry['error']})"
+    else:
+        what = f"breaker {entry['previous']} → {entry['state']}  ({entry['reason']})"
+    return f"{entry['ts']}  {entry['supplier']}  {what}"
+
+
+def _silence(out: TextIO) -> None:
+    """After a broken pipe, make the interpreter's final flush of stdout a no-op."""
+    if out is sys.stdout:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _with_interval(config: Config, interval: float | None) -> Config:
+    if interval is None:
+        return config
+    health = HealthSettings.model_validate({**config.health.model_dump(), "interval": interval})
+    return config.model_copy(update={"health": health})
+
+
+async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
+    stop = asyncio.Event()
+
+    def show(event: Event) -> None:
+        entry = describe_event(event)
+        if entry is None or stop.is_set():
+            return
+        try:
+            out.write((json.dumps(entry) if args.json else _line(entry)) + "\n")
+            out.flush()
+        except OSError:  # the reader went away (`watch | head`): stop watching, quietly
+            stop.set()
+            _silence(out)
+
+    loop = asyncio.get_running_loop()
+    handled = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
+    try:
+        async with PriceComparator(_with_interval(config, args.interval)) as comparator:
+            comparator.events.subscribe(show)
+            comparator.start_health_monitor()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(args.duration):
+                    await stop.wait()
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+
+
+async def _watch_demo(args: argparse.Namespace, out: TextIO) -> None:
+    from core.fleet import embedded_demo_fleet  # the simulation is only loaded when asked for
+
+    async with embedded_demo_fleet() as fleet:
+        await _watch(fleet.config, args, out)
+
+
+def run_watch(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.demo:
+        asyncio.run(_watch_demo(args, out))
+    else:
+        asyncio.run(_watch(load_config(args.config), args, out))
+    return EXIT_OK
