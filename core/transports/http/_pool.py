@@ -8,7 +8,8 @@ parses responses with ``httptools`` (llhttp, the parser behind uvicorn).
 
 What it does not do, because a supplier call never needs it: HTTP/2, proxies, redirects,
 ``Expect: 100-continue``, request body streaming. Time limits are the caller's: cancel the
-call and the connection is closed, never reused.
+call and the connection is drained of its late reply and reused (``_drain.py``),
+or closed when that reply takes too long.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections.abc import AsyncIterator, Callable
 
 import httptools
 import httpx
+
+from core.transports.http._drain import Drainable, LateReplies
 
 __all__ = ["PoolTransport"]
 
@@ -53,6 +56,8 @@ class _Connection(asyncio.Protocol):
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
+        #: set while an abandoned call's reply is read and dropped (see _drain.py)
+        self._on_settled: Callable[[Drainable], None] | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -77,6 +82,7 @@ class _Connection(asyncio.Protocol):
             # no length, not chunked: the body was everything until the server closed
             self._complete = True
             self._wake()
+            self._settle()
         if not self._complete:
             if exc is None:
                 error: Exception = httpx.RemoteProtocolError("server disconnected")
@@ -111,6 +117,8 @@ class _Connection(asyncio.Protocol):
             self._head.set_result((self._parser.get_status_code(), self._headers, self._reason))
 
     def on_body(self, body: bytes) -> None:
+        if self._on_settled is not None:
+            return  # nobody will read it
         self._chunks.append(body)
         self._buffered += len(body)
         if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
@@ -122,6 +130,7 @@ class _Connection(asyncio.Protocol):
         self._complete = True
         self._keep_alive = bool(self._parser.should_keep_alive())
         self._wake()
+        self._settle()
 
     # -- used by the transport -----------------------------------------------------------
 
@@ -145,7 +154,7 @@ class _Connection(asyncio.Protocol):
         self._headers, self._reason = [], b""
         self._chunks.clear()
         self._buffered, self._complete, self._keep_alive, self._until_eof = 0, False, False, False
-        self._error, self._received_any = None, False
+        self._error, self._received_any, self._on_settled = None, False, None
         self._head = asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
         return self._head
@@ -170,6 +179,21 @@ class _Connection(asyncio.Protocol):
             self._wakeup = asyncio.get_running_loop().create_future()
             await self._wakeup
 
+    def drain(self, settled: Callable[[Drainable], None]) -> bool:
+        """Drop the rest of the current response; ``settled(self)`` once it has ended."""
+        if self.transport is None or self.transport.is_closing() or self._error is not None:
+            return False
+        self._chunks.clear()
+        self._buffered = 0
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        if self._complete:
+            settled(self)
+        else:
+            self._on_settled = settled
+        return True
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
@@ -181,6 +205,12 @@ class _Connection(asyncio.Protocol):
             self._head.set_exception(error)
         self._wake()
         self.close()
+        self._settle()
+
+    def _settle(self) -> None:
+        settled, self._on_settled = self._on_settled, None
+        if settled is not None:
+            settled(self)
 
     def _wake(self) -> None:
         if self._wakeup is not None and not self._wakeup.done():
@@ -241,6 +271,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._idle: dict[Origin, list[_Connection]] = {}
         self._active: set[_Connection] = set()
         self._preconnecting: dict[Origin, asyncio.Task[None]] = {}
+        self._late = LateReplies(reuse=self._reuse_drained, give_up=self._drain_gave_up)
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -263,10 +294,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 connection, _ = await self._acquire(origin, fresh=True)
                 status, headers, reason = await connection.start(head, body)
         except asyncio.CancelledError:
-            # the call is abandoned: its connection cannot be reused mid-response
-            connection.close()
-            self._active.discard(connection)
-            self._replace(origin)
+            self._abandon(connection)
             raise
         except BaseException:
             connection.close()
@@ -328,6 +356,22 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._active.add(connection)
         return connection, False
 
+    def _abandon(self, connection: _Connection) -> None:
+        """The call was cancelled mid-response: drain its connection, else replace it."""
+        if self._closed or not self._late.adopt(connection):
+            connection.close()
+            self._active.discard(connection)
+            self._replace(connection.origin)
+
+    def _reuse_drained(self, connection: Drainable) -> None:
+        assert isinstance(connection, _Connection)
+        self._release(connection)
+
+    def _drain_gave_up(self, connection: Drainable) -> None:
+        assert isinstance(connection, _Connection)
+        self._active.discard(connection)
+        self._replace(connection.origin)
+
     def _replace(self, origin: Origin) -> None:
         """Open a fresh idle connection in place of an abandoned one, in the background.
 
@@ -364,7 +408,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         idle.append(connection)
 
     async def settle(self) -> None:
-        """Wait for the replacement connections being opened in the background."""
+        """Wait for the late replies being drained and the replacement connections being
+        opened in the background."""
+        await self._late.settle()
         while self._preconnecting:
             await asyncio.gather(*self._preconnecting.values(), return_exceptions=True)
 
@@ -374,6 +420,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         for task in replacements:
             task.cancel()
         await asyncio.gather(*replacements, return_exceptions=True)
+        self._late.close()
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()
