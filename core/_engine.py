@@ -16,7 +16,10 @@ for that; closing the comparator does). When ``scatter`` itself is cancelled, it
 for its calls to unwind before it re-raises.
 
 Calls leave in the order the decision most likely needs them: slowest-expected first
-when the strategy waits for every reply, quickest first when it can decide early.
+when the strategy waits for every reply, quickest first when it can decide early. They
+leave in batches of ``SEND_BATCH``, with the replies that arrived in between taken in
+before the next batch: a strategy that decides while calls are still being sent (``first``
+among a thousand suppliers) spares the rest, which end ``cancelled`` without a latency.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from core._strategies import Decision, Strategy
 __all__ = ["Destination", "ScatterGather", "ScatterOutcome"]
 
 log = logging.getLogger("scatterdash.engine")
+
+#: calls started per loop iteration before the replies already in are processed
+SEND_BATCH = 64
 
 ReqT = TypeVar("ReqT")
 RepT = TypeVar("RepT")
@@ -103,6 +109,7 @@ class _Scatter(Generic[ReqT, RepT]):
         self.events = events
         self.correlation_id = correlation_id
         self.results: list[SupplierResult[RepT] | None] = [None] * len(destinations)
+        #: when each call left (0.0: never sent)
         self.sent_at: list[float] = [0.0] * len(destinations)
         #: the breaker generation each call was acquired in (None: never called)
         self.generations: list[int | None] = [None] * len(destinations)
@@ -124,7 +131,8 @@ class _Scatter(Generic[ReqT, RepT]):
         self.destinations[index].breaker.record(
             _outcome_for_breaker(result), generation=self.generations[index]
         )
-        self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
+        if self.events.listened:
+            self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
         self.pending -= 1
         if not self.decided and self.strategy.offer(result):
             self.decided = True
@@ -159,9 +167,14 @@ class _Scatter(Generic[ReqT, RepT]):
         now = time.perf_counter()
         for index, result in enumerate(self.results):
             if result is None:
-                latency = (now - self.sent_at[index]) * 1000.0
+                sent_at = self.sent_at[index]
                 name = self.destinations[index].name
-                self.complete(index, SupplierResult(name, status, latency, error=reason))
+                if sent_at:
+                    latency: float | None = (now - sent_at) * 1000.0
+                    error = reason
+                else:
+                    latency, error = None, f"not called: {reason.partition(': ')[2] or reason}"
+                self.complete(index, SupplierResult(name, status, latency, error=error))
 
 
 class ScatterGather(Generic[ReqT, RepT]):
@@ -218,15 +231,12 @@ class ScatterGather(Generic[ReqT, RepT]):
         # The calls leave over a few milliseconds: start with those the decision most
         # likely waits for (the slowest when waiting for all, the quickest otherwise).
         callable_indexes.sort(key=self._expected_ms.__getitem__, reverse=strategy.waits_for_all)
-        for index in callable_indexes:
-            scatter.sent_at[index] = now = time.perf_counter()
-            self.events.emit(CallSent(correlation_id, self.destinations[index].name, now))
-            tasks.append(asyncio.create_task(scatter.call(index, request)))
 
         partial = False
         try:
             try:
                 async with asyncio.timeout(max(0.0, started + timeout - time.perf_counter())):
+                    await self._send(scatter, callable_indexes, request, tasks)
                     await scatter.done.wait()
             except TimeoutError:
                 partial = scatter.pending > 0
@@ -242,6 +252,26 @@ class ScatterGather(Generic[ReqT, RepT]):
         # decision (``drain()`` waits for them, as closing the comparator does).
         self._reap(self._abandon(tasks))
         return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
+
+    async def _send(
+        self,
+        scatter: _Scatter[ReqT, RepT],
+        indexes: list[int],
+        request: ReqT,
+        tasks: list[asyncio.Task[None]],
+    ) -> None:
+        """Start the calls, a batch per loop iteration, until sent or the strategy decides."""
+        listened = self.events.listened
+        for position, index in enumerate(indexes):
+            if position and position % SEND_BATCH == 0:
+                await asyncio.sleep(0)  # this batch leaves; replies already in are read
+                if scatter.done.is_set():
+                    return
+            scatter.sent_at[index] = now = time.perf_counter()
+            if listened:
+                name = self.destinations[index].name
+                self.events.emit(CallSent(scatter.correlation_id, name, now))
+            tasks.append(asyncio.create_task(scatter.call(index, request)))
 
     @staticmethod
     async def _abandon(tasks: list[asyncio.Task[None]]) -> None:
