@@ -67,6 +67,8 @@ class LiveRun:
         self.sent = 0
         self.finished = 0
         self.skipped = 0
+        self.uncalled = 0
+        """calls never sent: the strategy decided (or the deadline came) while they waited"""
         self.comparison: Comparison | None = None
         self._dirty: set[Status | str] = set(CATEGORIES)
 
@@ -93,6 +95,9 @@ class LiveRun:
         if result.status is Status.CIRCUIT_OPEN:
             self.skipped += 1
             self.length_ms[row] = 0.0
+        elif not was_in_flight and result.latency_ms is None:
+            self.uncalled += 1
+            self.length_ms[row] = 0.0
         else:
             self.finished += 1
             self.length_ms[row] = result.latency_ms or 0.0
@@ -117,6 +122,8 @@ class LiveRun:
         text = f"{self.finished}/{self.sent} replied" if self.sent else "nothing sent"
         if self.skipped:
             text += f" · {self.skipped} skipped (circuit open)"
+        if self.uncalled:
+            text += f" · {self.uncalled} not called (decided before)"
         return text
 
     def frame(self, now: float | None = None, *, all_groups: bool = False) -> Frame:
