@@ -39,6 +39,7 @@ from core._events import (
     Event,
     ProbeCompleted,
 )
+from core._gc import tune_gc
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
 from core._results import Status, SupplierResult
@@ -114,4 +115,5 @@ __all__ = [
     "make_strategy",
     "parse_config",
     "resource",
+    "tune_gc",
 ]
