@@ -239,6 +239,9 @@ def main() -> None:
     parser.add_argument("--no-pin", action="store_true", help="let the OS place the processes")
     parser.add_argument("--no-go", action="store_true", help="skip the compiled reference")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--tune-gc", action="store_true", help="core.tune_gc() first, as the GUI does"
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.runs = "10,100", min(args.runs, 20)
@@ -246,6 +249,8 @@ def main() -> None:
     if pinning.enabled:
         os.sched_setaffinity(0, pinning.client_cores)
     go_binary = None if args.no_go else build_go()
+    if args.tune_gc:
+        core.tune_gc()
     load = [f"{os.getloadavg()[0]:.2f}"]
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
@@ -280,6 +285,7 @@ def main() -> None:
     print()
     print(
         f"back to back (gap {args.gap:g} s), delays drawn per request, "
+        f"{'core.tune_gc()' if args.tune_gc else 'default gc'}, "
         f"{'pinned: suppliers 1 core, client the other' if pinning.enabled else 'not pinned'}; "
         f"load average (1 min) before/after each size: {' -> '.join(load)}"
     )

@@ -404,6 +404,7 @@ def issue9(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLoop]
     if pinned:
         os.sched_setaffinity(0, cores[:-1])
     load_before = os.getloadavg()[0]
+    core.tune_gc()  # as gui.app.main does
     seconds = 15.0 if args.seconds == 30.0 else args.seconds
     try:
         app = QApplication.instance() or QApplication(sys.argv[:1])
