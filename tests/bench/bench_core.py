@@ -268,6 +268,9 @@ def main() -> None:
                     ],
                 }
             )
+            # the suppliers' process is slow for its first few hundred connections and
+            # requests: warm it up before any row is measured
+            asyncio.run(run_scatterdash(config, "all", 5, medians, 0.0))
             for strategy in args.strategies.split(","):
                 run = asyncio.run(run_scatterdash(config, strategy, runs, medians, args.gap))
                 rows.append(report(size, "scatterdash", strategy, run))
