@@ -33,7 +33,7 @@ FRAME_MS = 33
 BAR_THICKNESS = 0.72
 _NICE = (1.0, 2.0, 2.5, 5.0)
 _MIN_RANGE_MS = 100.0
-ROWS_SHOWN = 50
+ROWS_SHOWN = 40
 """the most rows in view at once; the wheel scrolls through the others"""
 WHEEL_ROWS = 3
 """rows scrolled per wheel notch"""
@@ -127,10 +127,6 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     def set_suppliers(self, names: tuple[str, ...]) -> None:
         """The rows, top to bottom (config order)."""
         self._names = names
-        count = len(names)
-        every = max(1, math.ceil(min(count, ROWS_SHOWN) / 40))
-        ticks = [(float(i), name) for i, name in enumerate(names) if i % every == 0]
-        self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self.top_row = 0
         self._show_rows()
         self._set_range(_MIN_RANGE_MS)
@@ -147,6 +143,12 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     def _show_rows(self) -> None:
         shown = min(max(len(self._names), 1), ROWS_SHOWN)
         top = self.top_row
+        # only the rows in view get a tick: the axis measures every label it is given, and
+        # a thousand of them made its repaint cost 10 ms
+        every = math.ceil(shown / 40)
+        names = self._names[top : top + shown]
+        ticks = [(float(top + i), name) for i, name in enumerate(names) if i % every == 0]
+        self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self.getPlotItem().getViewBox().setYRange(top - 0.6, top + shown - 0.4, padding=0)
         if self.scrolls:
             label = f"suppliers {top + 1}–{top + shown} of {len(self._names)} (scroll for more)"

@@ -54,11 +54,17 @@ def test_a_thousand_suppliers_show_a_screenful_of_rows_tall_enough_to_read(qtbot
     assert high - low <= ROWS_SHOWN + 0.5
     row_px = plot.getPlotItem().getViewBox().height() / (high - low)
     assert row_px >= 8  # a thousand rows in one view would be under a pixel each
-    assert plot.getPlotItem().getAxis("left").labelText.startswith("suppliers 1–50 of 1000")
+    assert plot.getPlotItem().getAxis("left").labelText.startswith("suppliers 1–40 of 1000")
+
+    ticks = plot.getPlotItem().getAxis("left")._tickLevels[0]
+    assert [name for _, name in ticks][:2] == ["supplier-0000", "supplier-0001"]
+    assert len(ticks) <= ROWS_SHOWN  # only the rows in view are labelled
 
     wheel(plot, -2)  # two notches down
     assert plot.top_row == 2 * WHEEL_ROWS
     assert rows_in_view(plot)[0] == pytest.approx(2 * WHEEL_ROWS - 0.6)
+    first_tick = plot.getPlotItem().getAxis("left")._tickLevels[0][0]
+    assert first_tick == (2.0 * WHEEL_ROWS, f"supplier-{2 * WHEEL_ROWS:04d}")
     plot.scroll_to(10_000)
     assert plot.top_row == 1000 - ROWS_SHOWN
     wheel(plot, 1000)
