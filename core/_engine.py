@@ -45,6 +45,8 @@ log = logging.getLogger("scatterdash.engine")
 
 #: calls started per loop iteration before the replies already in are processed
 SEND_BATCH = 64
+#: calls whose own timeout falls due this close together are cut off by one timer run
+OWN_TIMEOUT_SLACK_S = 0.001
 
 ReqT = TypeVar("ReqT")
 RepT = TypeVar("RepT")
@@ -116,6 +118,8 @@ class _Scatter(Generic[ReqT, RepT]):
         self.pending = 0
         self.decided = False
         self.done = asyncio.Event()
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self._own_timeouts: asyncio.TimerHandle | None = None
 
     def complete(self, index: int, result: SupplierResult[RepT]) -> None:
         if self.results[index] is not None:
@@ -144,8 +148,8 @@ class _Scatter(Generic[ReqT, RepT]):
         started = self.sent_at[index]
         status, reply, error, own_timeout = Status.OK, None, None, False
         try:
-            async with asyncio.timeout(destination.timeout):
-                reply = await destination.call(request, self.correlation_id)
+            # the call's own timeout is watch_own_timeouts()'s: one timer for all calls
+            reply = await destination.call(request, self.correlation_id)
         except TimeoutError:
             status, own_timeout = Status.TIMEOUT, True
             error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
@@ -161,6 +165,35 @@ class _Scatter(Generic[ReqT, RepT]):
             index,
             SupplierResult(destination.name, status, latency, reply, error, own_timeout),
         )
+
+    def watch_own_timeouts(self) -> None:
+        """Cut off each call in flight when its own timeout passes, with one timer for
+        them all (a timer per call cost a third of the engine's CPU per call)."""
+        now = time.perf_counter()
+        earliest = math.inf
+        for index, task in self.tasks.items():
+            if self.results[index] is not None:
+                continue
+            destination = self.destinations[index]
+            due = self.sent_at[index] + destination.timeout
+            if due > now + OWN_TIMEOUT_SLACK_S:
+                earliest = min(earliest, due)
+                continue
+            error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
+            latency = (now - self.sent_at[index]) * 1000.0
+            self.complete(
+                index, SupplierResult(destination.name, Status.TIMEOUT, latency, None, error, True)
+            )
+            task.cancel()
+        self._own_timeouts = None
+        if earliest < math.inf and not self.done.is_set():
+            loop = asyncio.get_running_loop()
+            self._own_timeouts = loop.call_later(earliest - now, self.watch_own_timeouts)
+
+    def stop_watching(self) -> None:
+        if self._own_timeouts is not None:
+            self._own_timeouts.cancel()
+            self._own_timeouts = None
 
     def cut_off(self, status: Status, reason: str) -> None:
         """Give every destination still in flight its result."""
@@ -237,6 +270,8 @@ class ScatterGather(Generic[ReqT, RepT]):
             try:
                 async with asyncio.timeout(max(0.0, started + timeout - time.perf_counter())):
                     await self._send(scatter, callable_indexes, request, tasks)
+                    if not scatter.done.is_set():
+                        scatter.watch_own_timeouts()
                     await scatter.done.wait()
             except TimeoutError:
                 partial = scatter.pending > 0
@@ -244,12 +279,14 @@ class ScatterGather(Generic[ReqT, RepT]):
             else:
                 scatter.cut_off(Status.CANCELLED, "cancelled: the strategy had decided")
         except asyncio.CancelledError:
+            scatter.stop_watching()
             scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
             await self._abandon(tasks)
             raise
         # The outcome is final: the calls still in flight are cancelled now and release
         # their connections in the next loop iterations, while the caller already has the
         # decision (``drain()`` waits for them, as closing the comparator does).
+        scatter.stop_watching()
         self._reap(self._abandon(tasks))
         return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
 
@@ -271,7 +308,9 @@ class ScatterGather(Generic[ReqT, RepT]):
             if listened:
                 name = self.destinations[index].name
                 self.events.emit(CallSent(scatter.correlation_id, name, now))
-            tasks.append(asyncio.create_task(scatter.call(index, request)))
+            task = asyncio.create_task(scatter.call(index, request))
+            scatter.tasks[index] = task
+            tasks.append(task)
 
     @staticmethod
     async def _abandon(tasks: list[asyncio.Task[None]]) -> None:

@@ -59,3 +59,35 @@ def test_an_emitter_says_whether_anyone_listens() -> None:
     assert events.listened
     unsubscribe()
     assert not events.listened
+
+
+async def test_each_call_is_cut_off_at_its_own_timeout_by_one_shared_timer() -> None:
+    never = asyncio.Event()
+
+    async def hang(request: str, correlation_id: str) -> str:
+        await never.wait()
+        return "late"
+
+    async def in_200_ms(request: str, correlation_id: str) -> str:
+        await asyncio.sleep(0.2)
+        return "ok"
+
+    destinations = [
+        Destination("short", hang, 0.05, CircuitBreaker("short")),
+        Destination("answers", in_200_ms, 1.0, CircuitBreaker("answers")),
+        Destination("long", hang, 0.5, CircuitBreaker("long")),
+    ]
+    outcome = await ScatterGather(destinations).scatter(
+        "req", core.AllStrategy(JUDGING), timeout=3.0
+    )
+    short, answers, long = outcome.results
+    assert (short.status, answers.status, long.status) == (
+        Status.TIMEOUT,
+        Status.OK,
+        Status.TIMEOUT,
+    )
+    assert short.own_timeout and long.own_timeout and not outcome.partial
+    assert short.latency_ms is not None and 49 <= short.latency_ms < 150
+    assert long.latency_ms is not None and 499 <= long.latency_ms < 650
+    assert short.error == "no reply within the supplier timeout (0.05 s)"
+    assert 499 <= outcome.elapsed_ms < 650  # decided when the last own timeout passed
