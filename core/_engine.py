@@ -16,10 +16,12 @@ for that; closing the comparator does). When ``scatter`` itself is cancelled, it
 for its calls to unwind before it re-raises.
 
 Calls leave in the order the decision most likely needs them: slowest-expected first
-when the strategy waits for every reply, quickest first when it can decide early. They
-leave in batches of ``SEND_BATCH``, with the replies that arrived in between taken in
-before the next batch: a strategy that decides while calls are still being sent (``first``
-among a thousand suppliers) spares the rest, which end ``cancelled`` without a latency.
+when the strategy waits for every reply, quickest first when it can decide early. For a
+strategy that can decide early they leave in batches of ``SEND_BATCH``, with the replies
+that arrived in between taken in before the next batch: deciding while calls are still
+being sent (``first`` among a thousand suppliers) spares the rest, which end ``cancelled``
+without a latency. A strategy that waits for every reply gains nothing from that and
+sends everything at once (the last calls would leave later).
 """
 
 from __future__ import annotations
@@ -299,8 +301,9 @@ class ScatterGather(Generic[ReqT, RepT]):
     ) -> None:
         """Start the calls, a batch per loop iteration, until sent or the strategy decides."""
         listened = self.events.listened
+        batch = len(indexes) if scatter.strategy.waits_for_all else SEND_BATCH
         for position, index in enumerate(indexes):
-            if position and position % SEND_BATCH == 0:
+            if position and position % batch == 0:
                 await asyncio.sleep(0)  # this batch leaves; replies already in are read
                 if scatter.done.is_set():
                     return

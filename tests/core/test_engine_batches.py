@@ -91,3 +91,27 @@ async def test_each_call_is_cut_off_at_its_own_timeout_by_one_shared_timer() -> 
     assert long.latency_ms is not None and 499 <= long.latency_ms < 650
     assert short.error == "no reply within the supplier timeout (0.05 s)"
     assert 499 <= outcome.elapsed_ms < 650  # decided when the last own timeout passed
+
+
+async def test_a_strategy_that_waits_for_all_sends_everything_at_once() -> None:
+    async def instant(request: str, correlation_id: str) -> str:
+        return "cheap"
+
+    names = [f"s{i}" for i in range(3 * SEND_BATCH)]
+    destinations = [Destination(name, instant, 5.0, CircuitBreaker(name)) for name in names]
+    events: core.Emitter[core.Event] = core.Emitter()
+    sent: list[float] = []
+    first_result: list[int] = []
+
+    def observe(event: core.Event) -> None:
+        if isinstance(event, core.CallSent):
+            sent.append(event.at)
+        elif isinstance(event, core.CallResult) and not first_result:
+            first_result.append(len(sent))
+
+    events.subscribe(observe)
+    outcome = await ScatterGather(destinations, events).scatter(
+        "req", core.AllStrategy(JUDGING), timeout=5.0
+    )
+    assert all(r.status is Status.OK for r in outcome.results)
+    assert first_result == [len(names)]  # every call had left before the first result
