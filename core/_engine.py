@@ -21,7 +21,8 @@ strategy that can decide early they leave in batches of ``SEND_BATCH``, with the
 that arrived in between taken in before the next batch: deciding while calls are still
 being sent (``first`` among a thousand suppliers) spares the rest, which end ``cancelled``
 without a latency. A strategy that waits for every reply gains nothing from that and
-sends everything at once (the last calls would leave later).
+sends everything at once (the last calls would leave later), unless observers listen: each
+call then costs their work too (the window's), and batches keep the loop responsive.
 """
 
 from __future__ import annotations
@@ -301,7 +302,8 @@ class ScatterGather(Generic[ReqT, RepT]):
     ) -> None:
         """Start the calls, a batch per loop iteration, until sent or the strategy decides."""
         listened = self.events.listened
-        batch = len(indexes) if scatter.strategy.waits_for_all else SEND_BATCH
+        at_once = scatter.strategy.waits_for_all and not listened
+        batch = len(indexes) if at_once else SEND_BATCH
         for position, index in enumerate(indexes):
             if position and position % batch == 0:
                 await asyncio.sleep(0)  # this batch leaves; replies already in are read
