@@ -2,7 +2,7 @@
 
 A strategy that decides early (``first``, ``majority``) abandons most calls of every
 comparison while their replies are still on the way. Closing those connections costs a
-reconnect per supplier on the next comparison (measured: 16 ms median and 25 ms of CPU per
+reconnect per supplier on the next comparison (measured: 21 ms median and 26 ms of CPU per
 comparison for ``first`` at 100 suppliers back to back). Instead, the rest of the reply is
 read and dropped and the connection goes back to the pool; only when it does not end
 within ``bound_s`` is the connection closed (and replaced by the pool).
