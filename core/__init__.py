@@ -44,6 +44,7 @@ from core._events import (
     Event,
     ProbeCompleted,
 )
+from core._gc import tune_gc
 from core._progress import ProgressCounts
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._resources import resource
@@ -158,4 +159,5 @@ __all__ = [
     "parse_config",
     "public_url",
     "resource",
+    "tune_gc",
 ]

@@ -274,8 +274,12 @@ def _check_arguments(
 
 
 def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Quote]) -> Comparison:
-    valid = [r for r in outcome.results if r.ok and r.reply is not None]
-    by_price = sorted(valid, key=_rank)
+    decision = outcome.decision
+    if decision.ranked is not None:
+        by_price = list(decision.ranked)  # ``all`` has ranked every valid reply by _rank
+    else:
+        by_price = sorted((r for r in outcome.results if r.ok and r.reply is not None), key=_rank)
+    priced = {id(r): PricedQuote.from_result(r) for r in by_price}  # built once, shared
     in_stock = [r for r in by_price if r.reply is not None and r.reply.in_stock]
     cheapest = in_stock[0] if in_stock else None
     fastest = min(
@@ -283,13 +287,8 @@ def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Qu
         key=lambda r: (r.reply.delivery_days if r.reply else 0, _rank(r)),
         default=None,
     )
-    decision = outcome.decision
     winner = decision.winner if strategy != "all" else cheapest
-    ranked = (
-        tuple(PricedQuote.from_result(r) for r in decision.ranked)
-        if decision.ranked is not None
-        else None
-    )
+    ranked = tuple(priced[id(r)] for r in decision.ranked) if decision.ranked is not None else None
     return Comparison(
         correlation_id=outcome.correlation_id,
         strategy=strategy,
@@ -298,11 +297,11 @@ def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Qu
         decided=decision.decided,
         partial=outcome.partial,
         error=str(decision.error) if decision.error else None,
-        winner=PricedQuote.from_result(winner) if winner and decision.decided else None,
+        winner=priced[id(winner)] if winner and decision.decided else None,
         ranked=ranked if decision.decided and strategy == "all" else None,
-        cheapest=PricedQuote.from_result(cheapest) if cheapest else None,
-        fastest_delivery=PricedQuote.from_result(fastest) if fastest else None,
-        quotes=tuple(PricedQuote.from_result(r) for r in by_price),
+        cheapest=priced[id(cheapest)] if cheapest else None,
+        fastest_delivery=priced[id(fastest)] if fastest else None,
+        quotes=tuple(priced.values()),
         suppliers=outcome.results,
         elapsed_ms=outcome.elapsed_ms,
     )

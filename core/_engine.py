@@ -16,7 +16,13 @@ for that; closing the comparator does). When ``scatter`` itself is cancelled, it
 for its calls to unwind before it re-raises.
 
 Calls leave in the order the decision most likely needs them: slowest-expected first
-when the strategy waits for every reply, quickest first when it can decide early.
+when the strategy waits for every reply, quickest first when it can decide early. For a
+strategy that can decide early they leave in batches of ``SEND_BATCH``, with the replies
+that arrived in between taken in before the next batch: deciding while calls are still
+being sent (``first`` among a thousand suppliers) spares the rest, which end ``cancelled``
+without a latency. A strategy that waits for every reply gains nothing from that and
+sends everything at once (the last calls would leave later), unless observers listen: each
+call then costs their work too (the window's), and batches keep the loop responsive.
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ from core._strategies import Decision, Strategy
 __all__ = ["Destination", "ScatterGather", "ScatterOutcome"]
 
 log = logging.getLogger("scatterdash.engine")
+
+#: calls started per loop iteration before the replies already in are processed
+SEND_BATCH = 64
+#: calls whose own timeout falls due this close together are cut off by one timer run
+OWN_TIMEOUT_SLACK_S = 0.001
 
 ReqT = TypeVar("ReqT")
 RepT = TypeVar("RepT")
@@ -103,12 +114,15 @@ class _Scatter(Generic[ReqT, RepT]):
         self.events = events
         self.correlation_id = correlation_id
         self.results: list[SupplierResult[RepT] | None] = [None] * len(destinations)
+        #: when each call left (0.0: never sent)
         self.sent_at: list[float] = [0.0] * len(destinations)
         #: the breaker generation each call was acquired in (None: never called)
         self.generations: list[int | None] = [None] * len(destinations)
         self.pending = 0
         self.decided = False
         self.done = asyncio.Event()
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self._own_timeouts: asyncio.TimerHandle | None = None
 
     def complete(self, index: int, result: SupplierResult[RepT]) -> None:
         if self.results[index] is not None:
@@ -124,7 +138,8 @@ class _Scatter(Generic[ReqT, RepT]):
         self.destinations[index].breaker.record(
             _outcome_for_breaker(result), generation=self.generations[index]
         )
-        self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
+        if self.events.listened:
+            self.events.emit(CallResult(self.correlation_id, result, time.perf_counter()))
         self.pending -= 1
         if not self.decided and self.strategy.offer(result):
             self.decided = True
@@ -136,8 +151,8 @@ class _Scatter(Generic[ReqT, RepT]):
         started = self.sent_at[index]
         status, reply, error, own_timeout = Status.OK, None, None, False
         try:
-            async with asyncio.timeout(destination.timeout):
-                reply = await destination.call(request, self.correlation_id)
+            # the call's own timeout is watch_own_timeouts()'s: one timer for all calls
+            reply = await destination.call(request, self.correlation_id)
         except TimeoutError:
             status, own_timeout = Status.TIMEOUT, True
             error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
@@ -154,14 +169,48 @@ class _Scatter(Generic[ReqT, RepT]):
             SupplierResult(destination.name, status, latency, reply, error, own_timeout),
         )
 
+    def watch_own_timeouts(self) -> None:
+        """Cut off each call in flight when its own timeout passes, with one timer for
+        them all (a timer per call cost a third of the engine's CPU per call)."""
+        now = time.perf_counter()
+        earliest = math.inf
+        for index, task in self.tasks.items():
+            if self.results[index] is not None:
+                continue
+            destination = self.destinations[index]
+            due = self.sent_at[index] + destination.timeout
+            if due > now + OWN_TIMEOUT_SLACK_S:
+                earliest = min(earliest, due)
+                continue
+            error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
+            latency = (now - self.sent_at[index]) * 1000.0
+            self.complete(
+                index, SupplierResult(destination.name, Status.TIMEOUT, latency, None, error, True)
+            )
+            task.cancel()
+        self._own_timeouts = None
+        if earliest < math.inf and not self.done.is_set():
+            loop = asyncio.get_running_loop()
+            self._own_timeouts = loop.call_later(earliest - now, self.watch_own_timeouts)
+
+    def stop_watching(self) -> None:
+        if self._own_timeouts is not None:
+            self._own_timeouts.cancel()
+            self._own_timeouts = None
+
     def cut_off(self, status: Status, reason: str) -> None:
         """Give every destination still in flight its result."""
         now = time.perf_counter()
         for index, result in enumerate(self.results):
             if result is None:
-                latency = (now - self.sent_at[index]) * 1000.0
+                sent_at = self.sent_at[index]
                 name = self.destinations[index].name
-                self.complete(index, SupplierResult(name, status, latency, error=reason))
+                if sent_at:
+                    latency: float | None = (now - sent_at) * 1000.0
+                    error = reason
+                else:
+                    latency, error = None, f"not called: {reason.partition(': ')[2] or reason}"
+                self.complete(index, SupplierResult(name, status, latency, error=error))
 
 
 class ScatterGather(Generic[ReqT, RepT]):
@@ -218,15 +267,14 @@ class ScatterGather(Generic[ReqT, RepT]):
         # The calls leave over a few milliseconds: start with those the decision most
         # likely waits for (the slowest when waiting for all, the quickest otherwise).
         callable_indexes.sort(key=self._expected_ms.__getitem__, reverse=strategy.waits_for_all)
-        for index in callable_indexes:
-            scatter.sent_at[index] = now = time.perf_counter()
-            self.events.emit(CallSent(correlation_id, self.destinations[index].name, now))
-            tasks.append(asyncio.create_task(scatter.call(index, request)))
 
         partial = False
         try:
             try:
                 async with asyncio.timeout(max(0.0, started + timeout - time.perf_counter())):
+                    await self._send(scatter, callable_indexes, request, tasks)
+                    if not scatter.done.is_set():
+                        scatter.watch_own_timeouts()
                     await scatter.done.wait()
             except TimeoutError:
                 partial = scatter.pending > 0
@@ -234,14 +282,40 @@ class ScatterGather(Generic[ReqT, RepT]):
             else:
                 scatter.cut_off(Status.CANCELLED, strategy.cut_off_reason)
         except asyncio.CancelledError:
+            scatter.stop_watching()
             scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
             await self._abandon(tasks)
             raise
         # The outcome is final: the calls still in flight are cancelled now and release
         # their connections in the next loop iterations, while the caller already has the
         # decision (``drain()`` waits for them, as closing the comparator does).
+        scatter.stop_watching()
         self._reap(self._abandon(tasks))
         return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
+
+    async def _send(
+        self,
+        scatter: _Scatter[ReqT, RepT],
+        indexes: list[int],
+        request: ReqT,
+        tasks: list[asyncio.Task[None]],
+    ) -> None:
+        """Start the calls, a batch per loop iteration, until sent or the strategy decides."""
+        listened = self.events.listened
+        at_once = scatter.strategy.waits_for_all and not listened
+        batch = len(indexes) if at_once else SEND_BATCH
+        for position, index in enumerate(indexes):
+            if position and position % batch == 0:
+                await asyncio.sleep(0)  # this batch leaves; replies already in are read
+                if scatter.done.is_set():
+                    return
+            scatter.sent_at[index] = now = time.perf_counter()
+            if listened:
+                name = self.destinations[index].name
+                self.events.emit(CallSent(scatter.correlation_id, name, now))
+            task = asyncio.create_task(scatter.call(index, request))
+            scatter.tasks[index] = task
+            tasks.append(task)
 
     @staticmethod
     async def _abandon(tasks: list[asyncio.Task[None]]) -> None:

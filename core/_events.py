@@ -114,6 +114,11 @@ class Emitter(Generic[E]):
 
         return unsubscribe
 
+    @property
+    def listened(self) -> bool:
+        """Someone is subscribed: emitters on hot paths build events only then."""
+        return bool(self._observers)
+
     def emit(self, event: E) -> None:
         for observer in tuple(self._observers):
             try:

@@ -28,12 +28,16 @@ class ProgressCounts:
     cancelled: int = 0
     skipped: int = 0
     """never called: circuit open, forced open or disabled"""
+    not_called: int = 0
+    """never called: the strategy decided (or the deadline came) before their turn"""
 
     def sent(self) -> None:
         self.called += 1
 
-    def finished(self, status: Status) -> None:
-        if status is Status.OK:
+    def finished(self, status: Status, *, called: bool = True) -> None:
+        if status is Status.CANCELLED and not called:
+            self.not_called += 1
+        elif status is Status.OK:
             self.replied += 1
         elif status in (Status.ERROR, Status.INVALID):
             self.failed += 1
@@ -60,6 +64,7 @@ class ProgressCounts:
             (self.timed_out, "timed out"),
             (self.cancelled, "cancelled"),
             (self.skipped, "skipped"),
+            (self.not_called, "not called"),
             (self.in_flight, "in flight"),
         ):
             if count:

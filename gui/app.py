@@ -32,7 +32,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from core import Config, ConfigError, load_config
+from core import Config, ConfigError, load_config, tune_gc
 from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
 from core.cli._common import HelpFormatter, add_version, described
@@ -338,6 +338,7 @@ def main(args: Sequence[str] | None = None) -> int:
             message = config_error_text(exc, options.config)
             return refuse_config(message, dialog=options.screenshot is None)
     configure_logging(options.verbose)
+    tune_gc()  # the window scatters all session long: see core/_gc.py
     return run(config, screenshot=options.screenshot)
 
 

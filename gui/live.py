@@ -93,9 +93,12 @@ class LiveRun:
         self.statuses[result.name] = result.status
         self.errors[result.name] = result.error
         self.code[row] = _CODE[result.status]
-        self.counts.finished(result.status)
+        self.counts.finished(result.status, called=was_in_flight)
         if result.status is Status.CIRCUIT_OPEN:
             self.skipped += 1
+            self.length_ms[row] = 0.0
+        elif not was_in_flight and result.latency_ms is None:
+            self.uncalled += 1
             self.length_ms[row] = 0.0
         else:
             self.finished += 1

@@ -77,7 +77,8 @@ class LiveProgress:
             self.counts.sent()
             self.sent_at_ms[event.supplier] = (event.at - self._started_at) * 1000.0
         elif isinstance(event, CallResult):
-            self.counts.finished(event.result.status)
+            result = event.result
+            self.counts.finished(result.status, called=result.name in self.sent_at_ms)
 
     async def _draw(self) -> None:
         # pacing, not synchronisation: the line appears only for a comparison still running

@@ -5,7 +5,6 @@ Qt-free: the GUI's table model reads these snapshots on a timer.
 
 from __future__ import annotations
 
-import statistics
 from collections import deque
 from dataclasses import dataclass
 
@@ -67,19 +66,19 @@ class _Supplier:
 
     def p50_p95(self) -> tuple[float | None, float | None]:
         if self.percentiles is None:
-            self.percentiles = (
-                _percentile(self.latencies, 50),
-                _percentile(self.latencies, 95),
-            )
+            ordered = sorted(self.latencies)
+            self.percentiles = (_percentile(ordered, 50), _percentile(ordered, 95))
         return self.percentiles
 
 
-def _percentile(values: deque[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+def _percentile(ordered: list[float], q: int) -> float | None:
+    """``statistics.quantiles(values, n=100, method="inclusive")[q - 1]`` on sorted values,
+    without computing the 98 other cut points (a tenth of the cost; the GUI reads hundreds
+    of suppliers' percentiles per refresh)."""
+    if len(ordered) < 2:
+        return ordered[0] if ordered else None
+    j, delta = divmod(q * (len(ordered) - 1), 100)
+    return (ordered[j] * (100 - delta) + ordered[j + 1] * delta) / 100
 
 
 class HealthTracker:

@@ -225,12 +225,20 @@ class DestinationsModel(TableModel):
 
     def update_rows(self, rows: dict[int, SupplierHealth]) -> None:
         """Take new health for some rows only (the rest did not change)."""
+        first = last = -1  # one dataChanged per run of adjacent changed rows, not per row
         for row in sorted(rows):
             health = rows[row]
-            if health != self._rows[row]:
-                self._rows[row] = health
-                self._cells[row] = self._texts(row, health)
-                self._emit(row, row)
+            if health == self._rows[row]:
+                continue
+            self._rows[row] = health
+            self._cells[row] = self._texts(row, health)
+            if row != last + 1 and first >= 0:
+                self._emit(first, last)
+                first = -1
+            first = row if first < 0 else first
+            last = row
+        if first >= 0:
+            self._emit(first, last)
 
     def set_trend(self, row: int, trend: str) -> None:
         """A row's sparkline (see :func:`gui.sparkline.sparkline`)."""

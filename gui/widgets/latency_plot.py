@@ -4,6 +4,10 @@ Drawing rules (see the notes on pyqtgraph): one single-colour ``BarGraphItem`` p
 (so each paints with the ``drawRects`` fast path), items updated in place with
 ``setOpts`` and never re-created, auto-range off, and one ``QTimer`` that redraws at
 30 fps only while a call is in flight and stops as soon as the comparison is over.
+
+Beyond ``ROWS_SHOWN`` suppliers the plot shows that many rows at a time, each named, and
+the mouse wheel scrolls through the rest: a thousand bars in one view would be slivers a
+pixel high, none of them readable.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import deque
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QPaintEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core import Comparison, Status
@@ -29,6 +33,10 @@ FRAME_MS = 33
 BAR_THICKNESS = 0.72
 _NICE = (1.0, 2.0, 2.5, 5.0)
 _MIN_RANGE_MS = 100.0
+ROWS_SHOWN = 40
+"""the most rows in view at once; the wheel scrolls through the others"""
+WHEEL_ROWS = 3
+"""rows scrolled per wheel notch"""
 
 
 def nice_ceiling(value: float) -> float:
@@ -64,6 +72,8 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         """how long each recent paint of the plot took"""
         self._names: tuple[str, ...] = ()
         self._range_ms = _MIN_RANGE_MS
+        self.top_row = 0
+        """the first row in view (not 0 only when there are more than ROWS_SHOWN)"""
 
         item = self.getPlotItem()
         item.setMenuEnabled(False)
@@ -117,12 +127,42 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     def set_suppliers(self, names: tuple[str, ...]) -> None:
         """The rows, top to bottom (config order)."""
         self._names = names
-        count = len(names)
-        every = max(1, math.ceil(count / 40))
-        ticks = [(float(i), name) for i, name in enumerate(names) if i % every == 0]
-        self.getPlotItem().getAxis("left").setTicks([ticks, []])
-        self.getPlotItem().getViewBox().setYRange(-0.6, max(count, 1) - 0.4, padding=0)
+        self.top_row = 0
+        self._show_rows()
         self._set_range(_MIN_RANGE_MS)
+
+    @property
+    def scrolls(self) -> bool:
+        return len(self._names) > ROWS_SHOWN
+
+    def scroll_to(self, top_row: int) -> None:
+        """Show the rows from ``top_row`` on (clamped to the rows there are)."""
+        self.top_row = max(0, min(top_row, len(self._names) - ROWS_SHOWN))
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        shown = min(max(len(self._names), 1), ROWS_SHOWN)
+        top = self.top_row
+        # only the rows in view get a tick: the axis measures every label it is given, and
+        # a thousand of them made its repaint cost 10 ms
+        every = math.ceil(shown / 40)
+        names = self._names[top : top + shown]
+        ticks = [(float(top + i), name) for i, name in enumerate(names) if i % every == 0]
+        self.getPlotItem().getAxis("left").setTicks([ticks, []])
+        self.getPlotItem().getViewBox().setYRange(top - 0.6, top + shown - 0.4, padding=0)
+        if self.scrolls:
+            label = f"suppliers {top + 1}–{top + shown} of {len(self._names)} (scroll for more)"
+            self.getPlotItem().setLabel("left", label)
+        else:
+            self.getPlotItem().getAxis("left").showLabel(False)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self.scrolls:
+            super().wheelEvent(event)
+            return
+        notches = event.angleDelta().y() / 120.0
+        self.scroll_to(self.top_row - round(notches * WHEEL_ROWS))
+        event.accept()
 
     def apply_theme(self) -> None:
         dark = theme.is_dark(self.palette())

@@ -1,37 +1,47 @@
-"""Benchmark: decision overhead and CPU per comparison, Scatterdash vs a naive baseline.
+"""Benchmark: decision overhead and CPU per comparison, back to back, Scatterdash vs others.
 
-    python tests/bench/bench_core.py [--sizes 10,100,1000] [--runs 30]
+    python tests/bench/bench_core.py [--quick] [--sizes 10,100,1000] [--runs 40] [--gap 0]
 
-The suppliers run in a separate process (tests/bench/bench_suppliers.py, one port each),
-each with a fixed delay drawn once between 5 and 50 ms and the same price, so the ideal
-decision time of each strategy is known: the fastest supplier's delay for ``first``, the
-k-th fastest for ``majority`` (k = quorum), the slowest for ``all`` and ``best``.
-Overhead = measured decision latency − ideal. CPU = client process CPU per comparison.
-The baseline is the usual hand-written script: one shared ``httpx.AsyncClient``,
-``asyncio.gather`` over every supplier, then the strategy applied to everything.
+The suppliers run in their own process (tests/bench/bench_suppliers.py, one port each),
+pinned to one core, the client to the other. Each supplier draws its delay anew for every
+request (lognormal, medians 5-80 ms, 1 % outliers +100-250 ms) from the correlation id,
+so this script recomputes the delays every comparison actually met and its ideal
+decision time: the fastest delay for ``first``, the k-th fastest for ``majority``
+(k = n // 2 + 1, the default quorum), the slowest for ``all`` and ``best``.
+Overhead = measured decision latency - that ideal. CPU = the client process's whole CPU
+over the measured run (background reconnects and unwinding included) / comparisons.
+Comparisons run back to back (``--gap`` adds idle time between them).
+
+In the same run: the naive baseline (one shared ``httpx.AsyncClient``, ``asyncio.gather``
+over every supplier, then the strategy applied) and, when ``go`` is installed, a compiled
+reference client (tests/bench/go_client, built here) that decides early and cancels.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
-import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from bench_suppliers import request_delay, supplier_medians
 
 import core
 
-PIN = False
-SUPPLIERS = Path(__file__).with_name("bench_suppliers.py")
+HERE = Path(__file__).parent
+SUPPLIERS = HERE / "bench_suppliers.py"
+GO_SOURCE = HERE / "go_client" / "main.go"
+WARMUPS = 3
+DEADLINE_S = 10.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -39,13 +49,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def start_fleet(delays: list[float], kind: str) -> tuple[subprocess.Popen[bytes], list[int]]:
+class Pinning:
+    """On two or more cores: the suppliers on the last one, the clients on the others."""
+
+    def __init__(self, enabled: bool) -> None:
+        cores = sorted(os.sched_getaffinity(0))
+        self.enabled = enabled and len(cores) > 1
+        self.supplier_cores, self.client_cores = cores[-1:], cores[:-1]
+
+    def suppliers(self) -> Callable[[], None] | None:
+        return (lambda: os.sched_setaffinity(0, self.supplier_cores)) if self.enabled else None
+
+    def client(self) -> Callable[[], None] | None:
+        return (lambda: os.sched_setaffinity(0, self.client_cores)) if self.enabled else None
+
+
+def start_fleet(
+    medians: list[float], kind: str, pinning: Pinning
+) -> tuple[subprocess.Popen[bytes], list[int]]:
     out = Path(tempfile.mkdtemp()) / "ports.json"
-    command = [sys.executable, str(SUPPLIERS), kind, json.dumps(delays), str(out)]
-    cores = sorted(os.sched_getaffinity(0))
-    # on two or more cores, the suppliers get their own core and the client the others
-    pin = (lambda: os.sched_setaffinity(0, cores[-1:])) if PIN and len(cores) > 1 else None
-    process = subprocess.Popen(command, preexec_fn=pin)
+    command = [sys.executable, str(SUPPLIERS), kind, json.dumps(medians), str(out)]
+    process = subprocess.Popen(command, preexec_fn=pinning.suppliers())
     deadline = time.monotonic() + 120
     while not out.exists() or not out.read_text():
         if time.monotonic() > deadline or process.poll() is not None:
@@ -54,148 +78,244 @@ def start_fleet(delays: list[float], kind: str) -> tuple[subprocess.Popen[bytes]
     return process, json.loads(out.read_text())
 
 
-def ideal_ms(strategy: str, delays: list[float]) -> float:
-    ordered = sorted(delays)
+def ideal_ms(strategy: str, medians: list[float], correlation_id: str) -> float:
+    delays = sorted(request_delay(m, i, correlation_id) for i, m in enumerate(medians))
     if strategy == "first":
-        return ordered[0] * 1000
+        return delays[0] * 1000
     if strategy == "majority":
-        return ordered[len(delays) // 2] * 1000  # quorum = n // 2 + 1 → the k-th fastest
-    return ordered[-1] * 1000
+        return delays[len(delays) // 2] * 1000  # quorum n // 2 + 1 -> the k-th fastest
+    return delays[-1] * 1000
+
+
+class Run:
+    """What one client measured for one strategy."""
+
+    def __init__(self) -> None:
+        self.overheads: list[float] = []
+        self.undecided = 0
+        self.cpu_ms = 0.0
+
+    def row(self) -> dict[str, float]:
+        return {
+            "median": statistics.median(self.overheads),
+            "p95": percentile(self.overheads, 95),
+            "p99": percentile(self.overheads, 99),
+            "cpu": self.cpu_ms / len(self.overheads),
+            "undecided": self.undecided,
+        }
 
 
 async def run_scatterdash(
-    config: core.Config, strategy: str, runs: int, delays: list[float], gap: float
-) -> dict[str, float]:
-    overheads, cpus, undecided = [], [], 0
+    config: core.Config, strategy: str, runs: int, medians: list[float], gap: float
+) -> Run:
+    run = Run()
     async with core.PriceComparator(config) as comparator:
-        for index in range(runs + 3):
-            await asyncio.sleep(gap)
-            cpu0 = time.process_time()
+        for _ in range(WARMUPS):
+            await comparator.compare("SKU-123", 40, strategy=strategy)
+        await comparator.idle()
+        cpu0 = time.process_time()
+        for _ in range(runs):
+            if gap:
+                await asyncio.sleep(gap)
             comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
-            cpu = (time.process_time() - cpu0) * 1000
-            if index < 3:
-                continue  # warm-up: connections opened
-            undecided += not comparison.decided
-            overheads.append(comparison.elapsed_ms - ideal_ms(strategy, delays))
-            cpus.append(cpu)
-    return summary(overheads, cpus, undecided)
+            run.undecided += not comparison.decided
+            ideal = ideal_ms(strategy, medians, comparison.correlation_id)
+            run.overheads.append(comparison.elapsed_ms - ideal)
+        await comparator.idle()
+        # recomputing the ideal is the benchmark's CPU, not the client's
+        run.cpu_ms = (time.process_time() - cpu0) * 1000 - runs * IDEAL_CPU_MS[len(medians)]
+    return run
 
 
 async def run_baseline(
-    ports: list[int], strategy: str, runs: int, delays: list[float], deadline: float, gap: float
-) -> dict[str, float]:
-    overheads, cpus, undecided = [], [], 0
+    ports: list[int], strategy: str, runs: int, medians: list[float], gap: float
+) -> Run:
+    run = Run()
     limits = httpx.Limits(
         max_connections=len(ports) + 10, max_keepalive_connections=len(ports) + 10
     )
-    async with httpx.AsyncClient(limits=limits, timeout=deadline) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=DEADLINE_S) as client:
 
-        async def one(port: int) -> dict[str, object] | None:
+        async def one(port: int, correlation_id: str) -> dict[str, object] | None:
             try:
                 response = await client.post(
                     f"http://127.0.0.1:{port}/quote",
-                    json={"product_id": "SKU-123", "quantity": 40, "correlation_id": "x"},
+                    json={
+                        "product_id": "SKU-123",
+                        "quantity": 40,
+                        "correlation_id": correlation_id,
+                    },
                 )
                 return response.json()  # type: ignore[no-any-return]
             except httpx.HTTPError:
                 return None
 
-        for index in range(runs + 3):
-            await asyncio.sleep(gap)
-            cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0 = 0.0
+        for index in range(WARMUPS + runs):
+            if index == WARMUPS:
+                cpu0 = time.process_time()
+            if gap:
+                await asyncio.sleep(gap)
+            correlation_id = f"baseline-{strategy}-{index}"
+            wall0 = time.perf_counter()
             try:
-                replies = await asyncio.wait_for(asyncio.gather(*(one(p) for p in ports)), deadline)
+                replies = await asyncio.wait_for(
+                    asyncio.gather(*(one(p, correlation_id) for p in ports)), DEADLINE_S
+                )
             except TimeoutError:
                 replies = []
             quotes = [r for r in replies if r]
             if quotes:
                 min(quotes, key=lambda q: q["total_price"])  # type: ignore[arg-type, return-value]
             elapsed = (time.perf_counter() - wall0) * 1000
-            cpu = (time.process_time() - cpu0) * 1000
-            if index < 3:
+            if index < WARMUPS:
                 continue
-            undecided += len(quotes) < len(ports) // 2 + 1
-            overheads.append(elapsed - ideal_ms(strategy, delays))
-            cpus.append(cpu)
-    return summary(overheads, cpus, undecided)
+            run.undecided += len(quotes) < len(ports) // 2 + 1
+            run.overheads.append(elapsed - ideal_ms(strategy, medians, correlation_id))
+        run.cpu_ms = (time.process_time() - cpu0) * 1000 - runs * IDEAL_CPU_MS[len(medians)]
+    return run
 
 
-def summary(overheads: list[float], cpus: list[float], undecided: int) -> dict[str, float]:
-    return {
-        "median": statistics.median(overheads),
-        "p99": percentile(overheads, 99),
-        "cpu": statistics.median(cpus),
-        "undecided": undecided,
-    }
+def build_go() -> Path | None:
+    go = shutil.which("go")
+    if go is None:
+        return None
+    binary = Path(tempfile.mkdtemp(prefix="bench-go-")) / "go_client"
+    subprocess.run([go, "build", "-o", str(binary), str(GO_SOURCE)], check=True)
+    return binary
+
+
+def run_go(
+    binary: Path,
+    ports: list[int],
+    strategy: str,
+    runs: int,
+    medians: list[float],
+    gap: float,
+    pinning: Pinning,
+) -> Run:
+    ports_file = Path(tempfile.mkdtemp()) / "ports.json"
+    ports_file.write_text(json.dumps(ports))
+    command = [str(binary), str(ports_file), strategy, str(runs), str(WARMUPS), str(gap)]
+    output = subprocess.run(
+        command, check=True, capture_output=True, text=True, preexec_fn=pinning.client()
+    ).stdout
+    run = Run()
+    for line in output.splitlines():
+        first, second, *rest = line.split()
+        if first == "cpu_ms":
+            run.cpu_ms = float(second)
+            continue
+        run.overheads.append(float(second) - ideal_ms(strategy, medians, first))
+        run.undecided += rest != ["true"]
+    return run
+
+
+def measure_ideal_cpu(medians: list[float]) -> float:
+    """CPU ms this script spends recomputing one comparison's delays (taken off the client's)."""
+    cpu0 = time.process_time()
+    for index in range(20):
+        ideal_ms("all", medians, f"calibrate-{index}")
+    return (time.process_time() - cpu0) * 1000 / 20
+
+
+IDEAL_CPU_MS: dict[int, float] = {}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000")
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=40, help="comparisons per row (/5 at 1000)")
+    parser.add_argument("--quick", action="store_true", help="sizes 10,100 and 20 runs")
+    parser.add_argument("--strategies", default=",".join(core.STRATEGIES))
     parser.add_argument("--baseline-strategies", default="first,all")
+    parser.add_argument(
+        "--baseline-max", type=int, default=100, help="largest size the naive baseline runs at"
+    )
     parser.add_argument("--suppliers", choices=("lean", "aiohttp"), default="lean")
     parser.add_argument(
-        "--gap", type=float, default=0.1, help="idle seconds between comparisons (not measured)"
+        "--gap", type=float, default=0.0, help="idle seconds between comparisons (not measured)"
     )
+    parser.add_argument("--no-pin", action="store_true", help="let the OS place the processes")
+    parser.add_argument("--no-go", action="store_true", help="skip the compiled reference")
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--pin", action="store_true", help="suppliers on one core, client on the rest"
+        "--tune-gc", action="store_true", help="core.tune_gc() first, as the GUI does"
     )
-    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before measuring")
     args = parser.parse_args()
-    global PIN
-    PIN = args.pin
-    if args.gc_freeze:
-        gc.freeze()
-    cores = sorted(os.sched_getaffinity(0))
-    if args.pin and len(cores) > 1:
-        os.sched_setaffinity(0, cores[:-1])
-    rng = random.Random(7)
+    if args.quick:
+        args.sizes, args.runs = "10,100", min(args.runs, 20)
+    pinning = Pinning(not args.no_pin)
+    if pinning.enabled:
+        os.sched_setaffinity(0, pinning.client_cores)
+    go_binary = None if args.no_go else build_go()
+    if args.tune_gc:
+        core.tune_gc()
+    load = [f"{os.getloadavg()[0]:.2f}"]
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        delays = [rng.uniform(0.005, 0.050) for _ in range(size)]
-        process, ports = start_fleet(delays, args.suppliers)
+        medians = supplier_medians(size, args.seed + size)
+        IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
+        process, ports = start_fleet(medians, args.suppliers, pinning)
         runs = args.runs if size < 1000 else max(5, args.runs // 5)
-        deadline = 10.0
         try:
             config = core.parse_config(
                 {
-                    "defaults": {"timeout": deadline, "supplier_timeout": deadline},
+                    "defaults": {"timeout": DEADLINE_S, "supplier_timeout": DEADLINE_S},
                     "suppliers": [
                         {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote"}
                         for i, port in enumerate(ports)
                     ],
                 }
             )
-            for strategy in core.STRATEGIES:
-                result = asyncio.run(run_scatterdash(config, strategy, runs, delays, args.gap))
-                rows.append((size, "scatterdash", strategy, result))
-                print(f"  {size:>5} scatterdash {strategy:<8} {fmt(result)}", file=sys.stderr)
-            for strategy in args.baseline_strategies.split(","):
-                result = asyncio.run(
-                    run_baseline(ports, strategy, runs, delays, deadline, args.gap)
-                )
-                rows.append((size, "httpx+gather", strategy, result))
-                print(f"  {size:>5} baseline    {strategy:<8} {fmt(result)}", file=sys.stderr)
+            # the suppliers' process is slow for its first few hundred connections and
+            # requests: warm it up before any row is measured
+            asyncio.run(run_scatterdash(config, "all", 5, medians, 0.0))
+            for strategy in args.strategies.split(","):
+                run = asyncio.run(run_scatterdash(config, strategy, runs, medians, args.gap))
+                rows.append(report(size, "scatterdash", strategy, run))
+                if go_binary is not None:
+                    run = run_go(go_binary, ports, strategy, runs, medians, args.gap, pinning)
+                    rows.append(report(size, "go (net/http)", strategy, run))
+            if size <= args.baseline_max:
+                for strategy in args.baseline_strategies.split(","):
+                    run = asyncio.run(run_baseline(ports, strategy, runs, medians, args.gap))
+                    rows.append(report(size, "httpx+gather", strategy, run))
         finally:
             process.terminate()
             process.wait()
+        load.append(f"{os.getloadavg()[0]:.2f}")
     print()
     print(
-        "| suppliers | client | strategy | overhead median (ms) | overhead p99 (ms) | CPU / comparison (ms) | undecided |"
+        f"back to back (gap {args.gap:g} s), delays drawn per request, "
+        f"{'core.tune_gc()' if args.tune_gc else 'default gc'}, "
+        f"{'pinned: suppliers 1 core, client the other' if pinning.enabled else 'not pinned'}; "
+        f"load average (1 min) before/after each size: {' -> '.join(load)}"
     )
-    print("|---:|---|---|---:|---:|---:|---:|")
+    print()
+    print(
+        "| suppliers | client | strategy | overhead median (ms) | p95 (ms) | p99 (ms) "
+        "| CPU / comparison (ms) | undecided |"
+    )
+    print("|---:|---|---|---:|---:|---:|---:|---:|")
     for size, client, strategy, result in rows:
         print(
-            f"| {size} | {client} | {strategy} | {result['median']:.1f} | {result['p99']:.1f} "
-            f"| {result['cpu']:.1f} | {result['undecided']:.0f} |"
+            f"| {size} | {client} | {strategy} | {result['median']:.1f} | {result['p95']:.1f} "
+            f"| {result['p99']:.1f} | {result['cpu']:.1f} | {result['undecided']:.0f} |"
         )
 
 
-def fmt(result: dict[str, float]) -> str:
-    return (
-        f"median {result['median']:.1f} ms  p99 {result['p99']:.1f} ms  cpu {result['cpu']:.1f} ms"
+def report(
+    size: int, client: str, strategy: str, run: Run
+) -> tuple[int, str, str, dict[str, float]]:
+    result = run.row()
+    print(
+        f"  {size:>5} {client:<13} {strategy:<8} median {result['median']:.1f} ms  "
+        f"p95 {result['p95']:.1f} ms  p99 {result['p99']:.1f} ms  cpu {result['cpu']:.1f} ms",
+        file=sys.stderr,
+        flush=True,
     )
+    return size, client, strategy, result
 
 
 if __name__ == "__main__":

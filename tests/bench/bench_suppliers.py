@@ -1,23 +1,52 @@
-"""Stand-in suppliers for the benchmarks: one listening port per supplier, fixed delays.
+"""Stand-in suppliers for the benchmarks: one listening port per supplier.
 
-    python tests/bench/bench_suppliers.py lean|aiohttp DELAYS_JSON PORTS_OUT
+    python tests/bench/bench_suppliers.py lean|aiohttp MEDIANS_MS_JSON PORTS_OUT
+
+Each supplier draws its delay anew for every request (``request_delay``): lognormal
+around its own median, with 1 % slow outliers of +100-250 ms. The draw is seeded by the
+request's correlation id and the supplier's index, so the benchmark client computes the
+very same delays on its side and knows each comparison's ideal decision time without a
+side channel. Every supplier quotes the same price, so ``majority`` always agrees.
 
 ``lean`` (the default in bench_core.py) is a bare asyncio protocol with the httptools
-parser, so that the suppliers' own CPU (they share this 2-core machine with the client
-being measured) disturbs the measurement less than aiohttp's ~100 µs per request would.
-Every supplier quotes the same price, so ``majority`` always agrees.
+parser, so that the suppliers' own CPU disturbs the measurement less than aiohttp's
+~100 µs per request would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import random
 import sys
 from pathlib import Path
 from typing import Any
 
 import httptools
 from aiohttp import web
+
+#: spread of each supplier's delays around its median (lognormal sigma)
+SIGMA = 0.35
+OUTLIER_RATE = 0.01
+OUTLIER_MS = (100.0, 250.0)
+
+
+def supplier_medians(
+    count: int, seed: int, low_ms: float = 5.0, high_ms: float = 80.0
+) -> list[float]:
+    """Each supplier's median delay in ms, log-uniform between ``low_ms`` and ``high_ms``."""
+    rng = random.Random(seed)
+    return [math.exp(rng.uniform(math.log(low_ms), math.log(high_ms))) for _ in range(count)]
+
+
+def request_delay(median_ms: float, index: int, correlation_id: str) -> float:
+    """The delay in seconds supplier ``index`` applies to the request ``correlation_id``."""
+    rng = random.Random(f"{correlation_id}/{index}")
+    delay = median_ms * math.exp(rng.gauss(0.0, SIGMA))
+    if rng.random() < OUTLIER_RATE:
+        delay += rng.uniform(*OUTLIER_MS)
+    return delay / 1000.0
 
 
 def quote(request: dict[str, Any]) -> dict[str, Any]:
@@ -35,8 +64,9 @@ def quote(request: dict[str, Any]) -> dict[str, Any]:
 
 
 class LeanSupplier(asyncio.Protocol):
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    def __init__(self, index: int, median_ms: float) -> None:
+        self.index = index
+        self.median_ms = median_ms
         self.body: list[bytes] = []
         self.transport: asyncio.Transport | None = None
 
@@ -44,6 +74,9 @@ class LeanSupplier(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.parser = httptools.HttpRequestParser(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -58,7 +91,8 @@ class LeanSupplier(asyncio.Protocol):
     def on_message_complete(self) -> None:
         request = json.loads(b"".join(self.body))
         self.body = []
-        asyncio.get_running_loop().call_later(self.delay, self.reply, request)
+        delay = request_delay(self.median_ms, self.index, request["correlation_id"])
+        asyncio.get_running_loop().call_later(delay, self.reply, request)
 
     def reply(self, request: dict[str, Any]) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -68,33 +102,33 @@ class LeanSupplier(asyncio.Protocol):
         self.transport.write(head % len(body) + body)
 
 
-async def lean(delays: list[float]) -> list[int]:
+async def lean(medians: list[float]) -> list[int]:
     loop = asyncio.get_running_loop()
     ports = []
-    for delay in delays:
+    for index, median in enumerate(medians):
         server = await loop.create_server(
-            lambda d=delay: LeanSupplier(d),
+            lambda i=index, m=median: LeanSupplier(i, m),  # type: ignore[misc]
             "127.0.0.1",
             0,
-            backlog=1024,  # type: ignore[misc]
+            backlog=1024,
         )
         ports.append(server.sockets[0].getsockname()[1])
     return ports
 
 
-async def aiohttp(delays: list[float]) -> list[int]:
-    def handler(delay: float) -> Any:
+async def aiohttp(medians: list[float]) -> list[int]:
+    def handler(index: int, median: float) -> Any:
         async def handle(request: web.Request) -> web.Response:
             body = await request.json()
-            await asyncio.sleep(delay)
+            await asyncio.sleep(request_delay(median, index, body["correlation_id"]))
             return web.json_response(quote(body))
 
         return handle
 
     ports = []
-    for delay in delays:
+    for index, median in enumerate(medians):
         app = web.Application()
-        app.router.add_post("/quote", handler(delay))
+        app.router.add_post("/quote", handler(index, median))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
@@ -104,8 +138,8 @@ async def aiohttp(delays: list[float]) -> list[int]:
     return ports
 
 
-async def main(kind: str, delays: list[float], out: Path) -> None:
-    ports = await (lean(delays) if kind == "lean" else aiohttp(delays))
+async def main(kind: str, medians: list[float], out: Path) -> None:
+    ports = await (lean(medians) if kind == "lean" else aiohttp(medians))
     out.write_text(json.dumps(ports))  # noqa: ASYNC240 - once, before serving
     await asyncio.Event().wait()
 

@@ -19,7 +19,8 @@ try. A fresh connection, or a reply cut off after its first byte, is never retri
 What it does not do, because a supplier call never needs it: HTTP/2, redirects,
 ``Expect: 100-continue``, request body streaming. Time limits are the caller's (but for the
 connect timeout, ``request.extensions["timeout"]["connect"]``): cancel the call and the
-connection is closed, never reused.
+connection is drained of its late reply and reused (``_drain.py``), or closed when that
+reply takes too long.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import httptools
 import httpx
 
 from core.transports.http._connect import open_connection
+from core.transports.http._drain import Drainable, LateReplies
 from core.transports.http._proxy import Proxy
 
 __all__ = ["PoolTransport"]
@@ -70,6 +72,8 @@ class _Connection(asyncio.Protocol):
         self._received_any = False
         self._interim = False  # the response being parsed is a 1xx
         self._unclear = False  # a byte arrived that belongs to no request
+        #: set while an abandoned call's reply is read and dropped (see _drain.py)
+        self._on_settled: Callable[[Drainable], None] | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -98,6 +102,7 @@ class _Connection(asyncio.Protocol):
             # no length, not chunked: the body was everything until the server closed
             self._complete = True
             self._wake()
+            self._settle()
         if not self._complete:
             if exc is None:
                 error: Exception = httpx.RemoteProtocolError("server disconnected")
@@ -151,6 +156,8 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         if self._unclear:  # the rest of a response to nothing
             return
+        if self._on_settled is not None:
+            return  # nobody will read it
         self._chunks.append(body)
         self._buffered += len(body)
         if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
@@ -167,6 +174,7 @@ class _Connection(asyncio.Protocol):
         self._complete = True
         self._keep_alive = bool(self._parser.should_keep_alive())
         self._wake()
+        self._settle()
 
     # -- used by the transport -----------------------------------------------------------
 
@@ -192,6 +200,7 @@ class _Connection(asyncio.Protocol):
         self._chunks.clear()
         self._buffered, self._complete, self._keep_alive, self._until_eof = 0, False, False, False
         self._error, self._received_any, self._interim = None, False, False
+        self._on_settled = None
         self._head = asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
         return self._head
@@ -216,6 +225,21 @@ class _Connection(asyncio.Protocol):
             self._wakeup = asyncio.get_running_loop().create_future()
             await self._wakeup
 
+    def drain(self, settled: Callable[[Drainable], None]) -> bool:
+        """Drop the rest of the current response; ``settled(self)`` once it has ended."""
+        if self.transport is None or self.transport.is_closing() or self._error is not None:
+            return False
+        self._chunks.clear()
+        self._buffered = 0
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        if self._complete:
+            settled(self)
+        else:
+            self._on_settled = settled
+        return True
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
@@ -233,6 +257,12 @@ class _Connection(asyncio.Protocol):
             self._head.set_exception(error)
         self._wake()
         self.close()
+        self._settle()
+
+    def _settle(self) -> None:
+        settled, self._on_settled = self._on_settled, None
+        if settled is not None:
+            settled(self)
 
     def _wake(self) -> None:
         if self._wakeup is not None and not self._wakeup.done():
@@ -304,6 +334,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._open: dict[Origin, int] = {}
         self._waiting: dict[Origin, collections.deque[asyncio.Future[None]]] = {}
         self._connect_timeout: dict[Origin, float | None] = {}
+        self._late = LateReplies(reuse=self._reuse_drained, give_up=self._drain_gave_up)
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -330,10 +361,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 connection, _ = await self._acquire(origin, fresh=True)
                 status, headers, reason = await connection.start(head, body)
         except asyncio.CancelledError:
-            # the call is abandoned: its connection cannot be reused mid-response
-            connection.close()
-            self._active.discard(connection)
-            self._replace(origin)
+            self._abandon(connection)
             raise
         except BaseException:
             connection.close()
@@ -432,6 +460,22 @@ class PoolTransport(httpx.AsyncBaseTransport):
         if not waiting:
             self._waiting.pop(origin, None)
 
+    def _abandon(self, connection: _Connection) -> None:
+        """The call was cancelled mid-response: drain its connection, else replace it."""
+        if self._closed or not self._late.adopt(connection):
+            connection.close()
+            self._active.discard(connection)
+            self._replace(connection.origin)
+
+    def _reuse_drained(self, connection: Drainable) -> None:
+        assert isinstance(connection, _Connection)
+        self._release(connection)
+
+    def _drain_gave_up(self, connection: Drainable) -> None:
+        assert isinstance(connection, _Connection)
+        self._active.discard(connection)
+        self._replace(connection.origin)
+
     def _replace(self, origin: Origin) -> None:
         """Open a fresh idle connection in place of an abandoned one, in the background.
 
@@ -470,7 +514,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._wake_one(connection.origin)
 
     async def settle(self) -> None:
-        """Wait for the replacement connections being opened in the background."""
+        """Wait for the late replies being drained and the replacement connections being
+        opened in the background."""
+        await self._late.settle()
         while self._preconnecting:
             await asyncio.gather(*self._preconnecting.values(), return_exceptions=True)
 
@@ -480,6 +526,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         for task in replacements:
             task.cancel()
         await asyncio.gather(*replacements, return_exceptions=True)
+        self._late.close()
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()

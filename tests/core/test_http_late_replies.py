@@ -1,0 +1,118 @@
+"""A call the strategy no longer needs keeps its connection: its late reply is read and dropped.
+
+Real loopback servers that count the connections they accept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import TracebackType
+
+import pytest
+
+import core
+from core.transports.http import _drain
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def reply(product_id: str, quantity: int) -> bytes:
+    body = json.dumps(
+        {
+            "supplier_id": "x",
+            "product_id": product_id,
+            "unit_price": 2.0,
+            "total_price": 2.0 * quantity,
+            "currency": "EUR",
+            "valid_until": "2030-01-01T00:00:00",
+            "in_stock": True,
+            "delivery_days": 1,
+        }
+    ).encode()
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+
+class GatedSupplier:
+    """Answers each request once ``gate`` is open; counts connections and requests."""
+
+    def __init__(self, *, open_gate: bool) -> None:
+        self.gate = asyncio.Event()
+        if open_gate:
+            self.gate.set()
+        self.connections = 0
+        self.requests = 0
+        self.closed_by_client = 0
+        self.received = asyncio.Event()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    self.closed_by_client += 1
+                    return
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                request = json.loads(await reader.readexactly(length))
+                self.requests += 1
+                self.received.set()
+                await self.gate.wait()
+                writer.write(reply(request["product_id"], request["quantity"]))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/quote"
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.server.close()
+        self.gate.set()
+        await self.server.wait_closed()
+
+
+def config(fast: str, slow: str) -> core.Config:
+    return core.parse_config(
+        {"suppliers": [{"name": "fast", "url": fast}, {"name": "slow", "url": slow}]}
+    )
+
+
+async def test_an_abandoned_call_keeps_its_connection_for_the_next_comparison() -> None:
+    fast, slow = GatedSupplier(open_gate=True), GatedSupplier(open_gate=False)
+    async with fast as fast_url, slow as slow_url:
+        async with core.PriceComparator(config(fast_url, slow_url)) as comparator:
+            first = await comparator.compare("SKU-1", 2, strategy="first")
+            assert first.winner is not None and first.winner.supplier == "fast"
+            assert first.suppliers[1].status is core.Status.CANCELLED
+            await slow.received.wait()
+            slow.gate.set()  # the reply nobody waits for arrives late
+            await comparator.idle()
+            both = await comparator.compare("SKU-1", 2, strategy="all")
+            assert [r.status for r in both.suppliers] == [core.Status.OK] * 2
+    assert slow.requests == 2
+    assert slow.connections == 1  # drained and reused, not closed and reopened
+
+
+async def test_a_late_reply_that_takes_too_long_costs_its_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_drain, "DRAIN_BOUND_S", 0.05)
+    fast, slow = GatedSupplier(open_gate=True), GatedSupplier(open_gate=False)
+    async with fast as fast_url, slow as slow_url:
+        async with core.PriceComparator(config(fast_url, slow_url)) as comparator:
+            await comparator.compare("SKU-1", 2, strategy="first")
+            await comparator.idle()  # the bound passes: closed, a replacement opened
+            assert slow.connections == 2
+            slow.gate.set()
+            both = await comparator.compare("SKU-1", 2, strategy="all")
+            assert [r.status for r in both.suppliers] == [core.Status.OK] * 2
+    assert slow.connections == 2  # the replacement served the second comparison
