@@ -97,8 +97,7 @@ class LiveRun:
         if result.status is Status.CIRCUIT_OPEN:
             self.skipped += 1
             self.length_ms[row] = 0.0
-        elif not was_in_flight and result.latency_ms is None:
-            self.uncalled += 1
+        elif not was_in_flight and result.latency_ms is None:  # never called: no bar
             self.length_ms[row] = 0.0
         else:
             self.finished += 1
@@ -111,6 +110,11 @@ class LiveRun:
         self.comparison = comparison
 
     # -- reading -------------------------------------------------------------------------
+
+    @property
+    def uncalled(self) -> int:
+        """calls never sent: the strategy decided (or the deadline came) while they waited"""
+        return self.counts.not_called
 
     @property
     def in_flight(self) -> int:

@@ -95,4 +95,4 @@ def test_calls_never_sent_are_counted_apart_from_replies() -> None:
         run.on_result(CallResult("c", result, now))
     assert (run.sent, run.finished, run.in_flight, run.uncalled) == (1, 1, 0, 2)
     assert run.done
-    assert run.progress_text() == "1/1 replied · 2 not called (decided before)"
+    assert run.progress_text() == "1/3 replied · 2 not called"
