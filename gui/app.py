@@ -36,6 +36,7 @@ from core import Config, ConfigError, load_config, tune_gc
 from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
 from core.cli._common import HelpFormatter, add_version, described
+from gui.collector import MainThreadCollector
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
     config_error_box,
@@ -351,6 +352,7 @@ def run(
 ) -> int:
     """Run :func:`serve` on a fresh qasync loop; returns the exit code."""
     app = application()
+    collector = MainThreadCollector(app)  # see gui/collector.py: Qt objects die on this thread
     try:
         with asyncio.Runner(loop_factory=lambda: GuiEventLoop(app)) as runner:
             return runner.run(
@@ -358,3 +360,5 @@ def run(
             )
     except KeyboardInterrupt:
         return 130
+    finally:
+        collector.stop()

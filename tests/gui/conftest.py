@@ -31,6 +31,7 @@ from pytestqt.qtbot import QtBot
 
 from core import Comparison, Config
 from core.fleet import Fleet, embedded_demo_fleet
+from gui.collector import MainThreadCollector
 from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 
@@ -66,6 +67,15 @@ class AsyncLoop:
 
     def pending_tasks(self) -> list[asyncio.Task[Any]]:
         return [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _collect_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """As the app does (gui/collector.py): no Qt object is ever freed by a worker thread."""
+    collector = MainThreadCollector(qapp)
+    yield
+    collector.stop()
+    collector.deleteLater()
 
 
 @pytest.fixture(autouse=True)
