@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from core import (
     BreakerState,
@@ -38,7 +38,7 @@ from core import (
     ProbeCompleted,
     load_config,
 )
-from gui import exporting, theme
+from gui import dock_layout, exporting, theme
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
@@ -71,11 +71,9 @@ HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
-SETTINGS_VERSION = 3
+SETTINGS_VERSION = 4
 """bumped when docks are added: a layout saved without them is not restored"""
 DEFAULT_SIZE = (1440, 900)
-RIGHT_COLUMN_WIDTH = 575
-"""the ticket and the Result: wide enough for every column of the quotes table"""
 DEMO_SOURCE = "resources/demo.toml"
 """what the title names as the embedded demo fleet's config"""
 FINISHING_GRACE_S = 0.5
@@ -166,36 +164,18 @@ class MainWindow(QMainWindow):
         self.health_view = HealthView(self)
 
         self.setCentralWidget(self.latency)
-        self.docks: dict[str, QDockWidget] = {}
-        self._dock(
-            "destinationsDock",
-            "Destinations",
-            self.destinations,
-            Qt.DockWidgetArea.TopDockWidgetArea,
+        self.docks = dock_layout.arrange(
+            self,
+            dock_layout.Panes(
+                destinations=self.destinations,
+                ticket=self.ticket,
+                result=self.result,
+                event_log=self.event_log,
+                history=self.history_panel,
+                health=self.health_view,
+                fleet=self.fleet_panel,
+            ),
         )
-        self._dock(
-            "ticketDock", "Comparison ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self._dock("resultDock", "Result", self.result, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock(
-            "eventLogDock", "Event log", self.event_log, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self._dock(
-            "historyDock", "History", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["historyDock"])
-        if self.fleet_panel is not None:
-            self._dock(
-                "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.RightDockWidgetArea
-            )
-            # beside the Result, in the tall right column: every supplier's controls show
-            self.tabifyDockWidget(self.docks["resultDock"], self.docks["fleetDock"])
-            self.docks["resultDock"].raise_()
-        self._dock("healthDock", "Health", self.health_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["healthDock"])
-        self.docks["eventLogDock"].raise_()
-        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._laid_out = False
         """the dock layout is applied on the first show, when the window has its size"""
 
@@ -258,28 +238,8 @@ class MainWindow(QMainWindow):
 
     # -- layout helpers --------------------------------------------------------------------
 
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.addDockWidget(area, dock)
-        self.docks[name] = dock
-
     def _default_dock_sizes(self) -> None:
-        docks = self.docks
-        self.resizeDocks([docks["ticketDock"]], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
-        ticket = docks["ticketDock"].widget().sizeHint().height()
-        self.resizeDocks(
-            [docks["ticketDock"], docks["resultDock"]], [ticket, 900], Qt.Orientation.Vertical
-        )
-        self.resizeDocks(
-            [docks["destinationsDock"], docks["eventLogDock"]], [382, 140], Qt.Orientation.Vertical
-        )
+        dock_layout.default_dock_sizes(self, self.docks, self.destinations)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
