@@ -72,7 +72,8 @@ HEALTH_REFRESH_MS = 250
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
 SETTINGS_VERSION = 4
-"""bumped when docks are added: a layout saved without them is not restored"""
+"""bumped when docks are added or the default layout changes: an older saved layout is
+not restored"""
 DEFAULT_SIZE = (1440, 900)
 DEMO_SOURCE = "resources/demo.toml"
 """what the title names as the embedded demo fleet's config"""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QLabel, QScrollArea, QTableView
+from PySide6.QtWidgets import QLabel, QScrollArea, QSpinBox, QTableView
 
 from core import BreakerState, Config, Status
 from core.fleet import Fleet
@@ -158,6 +158,26 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
         and label.mapTo(viewport, QPoint(0, label.height())).y() <= viewport.height()
     ]
     assert len(shown) >= 8
+
+
+def test_min_responses_is_at_least_1_as_on_the_command_line(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    """``compare --min-responses 0`` is refused; the ticket cannot ask for 0 either, not
+    even when the config's default is 0: no comparison is decided on no quote at all."""
+    defaults = fleet.config.defaults.model_copy(update={"min_responses": 0})
+    window = make_window(fleet.config.model_copy(update={"defaults": defaults}))
+    spin = window.findChild(QSpinBox, "minResponsesSpin")
+    assert (spin.minimum(), spin.value()) == (1, 1)
+    spin.setValue(0)
+    assert spin.value() == 1
+
+    for supplier in fleet.config.suppliers:
+        fleet.set_faults(supplier.name, error_rate=1.0)
+    set_strategy(window, "all")
+    comparison = compare(aloop, window)
+    assert not comparison.decided  # min responses 0 would decide "all" with no quote
+    assert comparison.error is not None
 
 
 def test_the_title_says_each_thing_once(
