@@ -52,6 +52,7 @@ from gui.models.history_model import HistoryEntry, HistoryModel
 from gui.session import BreakerAction, Session, Ticket
 from gui.tasks import TaskSet
 from gui.widgets.destinations_view import DestinationsPanel
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.fallback_note import FallbackNote
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
@@ -186,7 +187,7 @@ class MainWindow(QMainWindow):
         self.health_label = QLabel(self)
         self.health_label.setObjectName("healthLabel")
         self.health_label.setTextFormat(Qt.TextFormat.RichText)
-        self.last_label = QLabel("no comparison yet", self)
+        self.last_label = ElidedLabel("no comparison yet", self)
         self.last_label.setObjectName("lastComparisonLabel")
         self.tls_warning = TlsWarning(self)
         self.source_label = QLabel(self)

@@ -11,9 +11,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QMenu,
     QStyledItemDelegate,
@@ -71,16 +72,19 @@ _WIDEST = {
     Column.ADDRESS: "127.0.0.1:65535",
 }
 """the widest text each column should show whole (longer ones elide, with a tooltip)"""
-_BADGE_WIDTH = 100
-"""the Breaker column: the widest badge, "forced-closed", in bold inside its pill"""
-_CELL_PADDING = 6  # the style's text margins, both sides
+_WIDEST_BADGE = "half-open"
+"""the widest state a breaker reaches by itself; the operator's forced-open and
+forced-closed elide (the full state in the tooltip)"""
+_CELL_PADDING = 8
+"""the style's text margins, both sides, and a pixel of slack"""
 _HEADER_PADDING = 8
 
 
-def _column_widths(metrics: QFontMetrics) -> dict[Column, int]:
+def _column_widths(font: QFont) -> dict[Column, int]:
     """Each column just wide enough for its header and its widest usual text: the table
     then shows every column, Address last, beside the right column at 1440 px."""
-    widths = {Column.BREAKER: _BADGE_WIDTH}
+    metrics = QFontMetrics(font)
+    widths = {Column.BREAKER: BadgeDelegate.width_for(_WIDEST_BADGE, font)}
     for column, text in _WIDEST.items():
         header = DestinationsModel.headers[column]
         widths[column] = max(
@@ -113,6 +117,7 @@ class DestinationsPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setFrameShape(QFrame.Shape.NoFrame)  # the dock frames it; 2 px for columns
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
@@ -120,7 +125,7 @@ class DestinationsPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(40)
-        widths = _column_widths(self.table.fontMetrics())
+        widths = _column_widths(self.table.font())
         for column, width in widths.items():
             header.resizeSection(column, width)
         header.setDefaultSectionSize(widths[Column.ADDRESS])  # the least Address stretches to
