@@ -13,19 +13,17 @@ opened with ``open()``, never ``exec()``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from core import (
-    BreakerState,
     BreakerTransition,
     CallResult,
     CallSent,
@@ -38,7 +36,7 @@ from core import (
     ProbeCompleted,
     load_config,
 )
-from gui import dock_layout, exporting, theme
+from gui import dock_layout, exporting, theme, window_settings
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
@@ -248,12 +246,8 @@ class MainWindow(QMainWindow):
         if not self._laid_out:
             self._laid_out = True
             self.ticket.product_edit.setFocus()  # keyboard first: type a SKU, Ctrl+Return
-            state = self.settings.value("mainWindow/state") if self.remember_layout else None
-            if not (
-                isinstance(state, QByteArray)
-                and not state.isEmpty()
-                and self.restoreState(state, SETTINGS_VERSION)
-            ):
+            state = window_settings.saved_layout(self.settings) if self.remember_layout else None
+            if state is None or not self.restoreState(state, SETTINGS_VERSION):
                 self._default_dock_sizes()
 
     def _build_menus(self) -> None:
@@ -591,14 +585,7 @@ class MainWindow(QMainWindow):
     def _show_health(self) -> None:
         healthy, total = self.destinations_model.healthy_count()
         words = health_words(healthy, total, self.destinations_model.unhealthy_states())
-        state = (
-            BreakerState.OPEN
-            if words.down
-            else BreakerState.HALF_OPEN  # its amber: a warning, not an outage
-            if words.recovering or words.failing
-            else BreakerState.CLOSED
-        )
-        color = theme.breaker_swatch(state, theme.is_dark(self.palette())).fill
+        color = theme.breaker_swatch(words.worst, theme.is_dark(self.palette())).fill
         text = f'<span style="color:{color.name()}">●</span> <b>{words.summary}</b>'
         if words.detail:
             text += f" — {escape(words.detail)}"
@@ -628,31 +615,10 @@ class MainWindow(QMainWindow):
     # -- settings --------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
-        settings = self.settings
-        geometry = settings.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(*DEFAULT_SIZE)
-        product = settings.value("ticket/product")
-        if isinstance(product, str) and product.strip():
-            self.ticket.product_edit.setText(product)
-        quantity = settings.value("ticket/quantity")
-        if quantity is not None:
-            with contextlib.suppress(ValueError):
-                self.ticket.quantity_spin.setValue(int(str(quantity)))
-        strategy = settings.value("ticket/strategy")
-        if isinstance(strategy, str):
-            self.ticket.set_strategy(strategy)
+        window_settings.restore_window(self, self.ticket, self.settings, DEFAULT_SIZE)
 
     def save_settings(self) -> None:
-        settings = self.settings
-        settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/state", self.saveState(SETTINGS_VERSION))
-        settings.setValue("ticket/product", self.ticket.product_edit.text())
-        settings.setValue("ticket/quantity", self.ticket.quantity_spin.value())
-        settings.setValue("ticket/strategy", self.ticket.strategy)
-        settings.sync()
+        window_settings.save_window(self, self.ticket, self.settings, SETTINGS_VERSION)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)

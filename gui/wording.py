@@ -37,6 +37,16 @@ class HealthWords:
         """called as usual (breaker closed), but the last call failed"""
 
     @property
+    def worst(self) -> BreakerState:
+        """The state whose colour the health dot takes: open when a supplier is down,
+        half-open (amber, a warning) when some recover or fail, else closed."""
+        if self.down:
+            return BreakerState.OPEN
+        if self.recovering or self.failing:
+            return BreakerState.HALF_OPEN
+        return BreakerState.CLOSED
+
+    @property
     def summary(self) -> str:
         return f"{self.healthy}/{self.total} healthy"
 

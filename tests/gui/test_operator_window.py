@@ -100,6 +100,11 @@ def test_health_words_classify_every_state() -> None:
         "down: a, b, c · recovering: d · failing: e",
     )
     assert health_words(12, 12, []).detail == ""
+    # the health dot: red only when one is down, amber while suppliers recover or fail
+    assert words.worst is BreakerState.OPEN
+    assert health_words(11, 12, [("d", BreakerState.HALF_OPEN)]).worst is BreakerState.HALF_OPEN
+    assert health_words(11, 12, [("e", BreakerState.CLOSED)]).worst is BreakerState.HALF_OPEN
+    assert health_words(12, 12, []).worst is BreakerState.CLOSED
 
 
 def _rows_fit(table: QTableView) -> bool:
