@@ -34,10 +34,11 @@ class ElidedLabel(QLabel):
         return QSize(min(least, super().sizeHint().width()), super().minimumSizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        area = self.contentsRect()
-        shown = self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideRight, area.width()
-        )
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(area, int(self.alignment()), shown)
+        painter.drawText(self.contentsRect(), int(self.alignment()), self.shown_text())
+
+    def shown_text(self) -> str:
+        """The text as drawn: cut with "…" when it is wider than the label."""
+        room = self.contentsRect().width()
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -211,3 +212,35 @@ def test_closing_a_window_ends_its_work_whoever_made_it(aloop: AsyncLoop, fleet:
     aloop.until(lambda: sockets_to(_ports(fleet)) == 0 and not aloop.pending_tasks(), timeout=3)
     aloop.run(window.aclose())  # still fine to call: the same close
     window.deleteLater()
+
+
+def test_the_status_bar_cuts_long_lines_instead_of_overlapping_them(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window()
+    summary = "best: winner " + "a-supplier-with-a-very-long-name-" * 6
+    alert = "summit-components: circuit breaker opened " + "(5 consecutive failures) " * 6
+    window.last_label.setText(summary)
+    window.health_watch.alert_label.setText(alert)
+    status = window.statusBar()
+    labels = [
+        window.health_label,
+        window.last_label,
+        window.source_label,
+        window.health_watch.alert_label,
+        window.health_watch.probing_label,
+    ]
+
+    def side_by_side() -> bool:  # once the status bar has laid out the new texts
+        if any(label.width() < label.minimumSizeHint().width() for label in labels):
+            return False
+        spans = sorted((label.x(), label.x() + label.width()) for label in labels)
+        apart = all(right <= left for (_, right), (left, _) in itertools.pairwise(spans))
+        return apart and spans[-1][1] <= status.width()
+
+    aloop.until(side_by_side, timeout=2)
+    for label, text in ((window.last_label, summary), (window.health_watch.alert_label, alert)):
+        shown = label.shown_text()
+        assert shown.endswith("…") and text.startswith(shown[:-1])
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+        assert label.toolTip() == text  # the whole line, where it is cut
