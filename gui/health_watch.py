@@ -74,6 +74,8 @@ class HealthWatch(QObject):
         self.probing_label.setObjectName("probingLabel")
         self.alert_label = ElidedLabel(parent=parent)
         self.alert_label.setObjectName("alertLabel")
+        # the comparison's outcome beside it matters more: the alert is in the Event log too
+        self.alert_label.setMaximumWidth(self.alert_label.fontMetrics().averageCharWidth() * 48)
         status_bar.addPermanentWidget(self.alert_label)
         status_bar.addPermanentWidget(self.probing_label)
         self._alert_expiry = QTimer(self)
