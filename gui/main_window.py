@@ -57,10 +57,10 @@ from gui.widgets.fleet_panel import FleetControl, FleetPanel
 from gui.widgets.health_view import HealthView
 from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
-from gui.widgets.result_panel import ResultPanel, describe_quote
+from gui.widgets.result_panel import ResultPanel
 from gui.widgets.ticket import TicketPanel
 from gui.widgets.tls_warning import TlsWarning
-from gui.wording import health_words, window_title
+from gui.wording import health_words, outcome_line, window_title
 
 __all__ = ["MainWindow"]
 
@@ -410,12 +410,10 @@ class MainWindow(QMainWindow):
         self.latency_plot.finish(comparison)
         self.result.show_comparison(comparison)
         self.ticket.set_progress(run.finished, run.sent, run.progress_text())
-        winner = comparison.winner if comparison.decided else None
-        if winner is not None:
-            text = f"{comparison.strategy}: winner {describe_quote(winner)}"
+        text = outcome_line(comparison)
+        if comparison.decided and comparison.winner is not None:
             self.event_log.add(Level.INFO, "comparison", text)
         else:
-            text = f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"
             self.event_log.add(Level.WARNING, "comparison", text)
             self.history_browser.suggest_fallback(comparison)
         self.last_label.setText(f"{text} · {comparison.elapsed_ms:.0f} ms")

@@ -18,7 +18,7 @@ from gui.main_window import MainWindow
 from gui.models.destinations_model import Column
 from gui.models.quotes_model import QuoteColumn
 from gui.session import BreakerAction
-from gui.wording import health_words, window_title
+from gui.wording import describe_quote, health_words, window_title
 from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
 from tests.support.scripted import sockets_to
 
@@ -125,11 +125,12 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
     healthy(fleet)
     window = make_window()
     assert (window.width(), window.height()) == (1440, 900)
-    compare(aloop, window)
+    comparison = compare(aloop, window)
 
     destinations = window.findChild(QTableView, "destinationsTable")
     outcomes = window.findChild(QTableView, "outcomesTable")
     assert destinations.model().rowCount() == outcomes.model().rowCount() == 12
+    assert window.last_label.text().startswith(f"best: winner {describe_quote(comparison.winner)}")
     assert _rows_fit(destinations) and _rows_fit(outcomes)
 
     model = destinations.model()
@@ -184,6 +185,9 @@ def test_min_responses_is_at_least_1_as_on_the_command_line(
     comparison = compare(aloop, window)
     assert not comparison.decided  # min responses 0 would decide "all" with no quote
     assert comparison.error is not None
+    assert window.last_label.text() == (
+        f"all: undecided: {comparison.error} · {comparison.elapsed_ms:.0f} ms"
+    )
 
 
 def test_the_title_says_each_thing_once(
