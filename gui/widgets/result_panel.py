@@ -127,12 +127,12 @@ class ResultPanel(QWidget):
         header = self.quotes_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (QuoteColumn.SUPPLIER, 143),
+            (QuoteColumn.SUPPLIER, 137),
             (QuoteColumn.TOTAL, 98),
             (QuoteColumn.UNIT, 54),
             (QuoteColumn.STOCK, 60),
             (QuoteColumn.DELIVERY, 56),
-            (QuoteColumn.LATENCY, 54),
+            (QuoteColumn.LATENCY, 60),  # the winner's "999 ms", in bold
         ):
             header.resizeSection(column, width)
 

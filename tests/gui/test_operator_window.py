@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import QPoint
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QScrollArea, QSpinBox, QTableView
 
 from core import BreakerState, Config, Status
@@ -149,6 +150,10 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
     assert quotes.fontMetrics().horizontalAdvance(valid.data()) < quotes.columnWidth(
         QuoteColumn.VALID_UNTIL
     )
+    bold = QFont(quotes.font())
+    bold.setBold(True)  # the winner's row
+    latency_width = QFontMetrics(bold).horizontalAdvance("999 ms")
+    assert latency_width < quotes.columnWidth(QuoteColumn.LATENCY) - 6
     detail = outcomes.model().index(0, 3)
     assert outcomes.columnWidth(3) > 100 and detail.column() == 3
 
