@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from core import BreakerState
@@ -14,6 +14,8 @@ __all__ = ["BadgeDelegate"]
 
 _PAD_X = 9
 _PAD_Y = 3
+_MARGIN_LEFT = 4
+_MARGIN_RIGHT = 2
 
 
 class BadgeDelegate(QStyledItemDelegate):
@@ -49,9 +51,13 @@ class BadgeDelegate(QStyledItemDelegate):
         font.setBold(True)
         metrics = QFontMetrics(font)
         rect = option.rect
-        width = min(metrics.horizontalAdvance(text) + 2 * _PAD_X, rect.width() - 6)
+        room = rect.width() - _MARGIN_LEFT - _MARGIN_RIGHT
+        text = metrics.elidedText(str(text), Qt.TextElideMode.ElideRight, room - 2 * _PAD_X)
+        width = min(metrics.horizontalAdvance(text) + 2 * _PAD_X, room)
         height = min(metrics.height() + 2 * _PAD_Y, rect.height() - 4)
-        pill = QRectF(rect.left() + 4, rect.center().y() - height / 2 + 0.5, width, height)
+        pill = QRectF(
+            rect.left() + _MARGIN_LEFT, rect.center().y() - height / 2 + 0.5, width, height
+        )
 
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -62,6 +68,14 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.setPen(swatch.text)
         painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
         painter.restore()
+
+    @staticmethod
+    def width_for(text: str, font: QFont) -> int:
+        """The column width that shows ``text``'s badge whole (``font``: the table's)."""
+        bold = QFont(font)
+        bold.setBold(True)
+        advance = QFontMetrics(bold).horizontalAdvance(text)
+        return advance + 2 * _PAD_X + _MARGIN_LEFT + _MARGIN_RIGHT
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

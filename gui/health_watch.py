@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QLabel, QStatusBar, QSystemTrayIcon, QWidget
 
@@ -23,6 +23,7 @@ from core.health import Alert, HealthAlerts
 from gui.models.destinations_model import DestinationsModel
 from gui.session import Session
 from gui.sparkline import TREND_BUCKET_S, TREND_SPAN_S, sparkline
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.health_view import HealthView
 
@@ -71,9 +72,10 @@ class HealthWatch(QObject):
 
         self.probing_label = QLabel(parent)
         self.probing_label.setObjectName("probingLabel")
-        self.alert_label = QLabel(parent)
+        self.alert_label = ElidedLabel(parent=parent)
         self.alert_label.setObjectName("alertLabel")
-        self.alert_label.setTextFormat(Qt.TextFormat.PlainText)
+        # the comparison's outcome beside it matters more: the alert is in the Event log too
+        self.alert_label.setMaximumWidth(self.alert_label.fontMetrics().averageCharWidth() * 48)
         status_bar.addPermanentWidget(self.alert_label)
         status_bar.addPermanentWidget(self.probing_label)
         self._alert_expiry = QTimer(self)

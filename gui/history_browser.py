@@ -17,7 +17,7 @@ from gui.history import recorded_run
 from gui.models.history_model import HistoryEntry
 from gui.widgets.event_log import Level
 from gui.widgets.fallback_note import describe_age
-from gui.widgets.result_panel import describe_quote
+from gui.wording import describe_quote
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow

@@ -13,19 +13,17 @@ opened with ``open()``, never ``exec()``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from core import (
-    BreakerState,
     BreakerTransition,
     CallResult,
     CallSent,
@@ -38,7 +36,7 @@ from core import (
     ProbeCompleted,
     load_config,
 )
-from gui import exporting, theme
+from gui import dock_layout, exporting, theme, window_settings
 from gui.config_dialogs import config_error_text, open_config_dialog, show_config_error
 from gui.errors import LogBridge
 from gui.health_feed import HealthFeed
@@ -52,16 +50,17 @@ from gui.models.history_model import HistoryEntry, HistoryModel
 from gui.session import BreakerAction, Session, Ticket
 from gui.tasks import TaskSet
 from gui.widgets.destinations_view import DestinationsPanel
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.event_log import EventLog, Level
 from gui.widgets.fallback_note import FallbackNote
 from gui.widgets.fleet_panel import FleetControl, FleetPanel
 from gui.widgets.health_view import HealthView
 from gui.widgets.history_view import HistoryPanel
 from gui.widgets.latency_plot import LatencyPanel
-from gui.widgets.result_panel import ResultPanel, describe_quote
+from gui.widgets.result_panel import ResultPanel
 from gui.widgets.ticket import TicketPanel
 from gui.widgets.tls_warning import TlsWarning
-from gui.wording import health_words, window_title
+from gui.wording import health_words, outcome_line, window_title
 
 __all__ = ["MainWindow"]
 
@@ -71,11 +70,10 @@ HEALTH_REFRESH_MS = 250
 """how often the destinations table picks up changed rows and breaker countdowns"""
 PROGRESS_REFRESH_MS = 100
 """the progress line is redrawn at most this often (QProgressBar repaints synchronously)"""
-SETTINGS_VERSION = 3
-"""bumped when docks are added: a layout saved without them is not restored"""
+SETTINGS_VERSION = 4
+"""bumped when docks are added or the default layout changes: an older saved layout is
+not restored"""
 DEFAULT_SIZE = (1440, 900)
-RIGHT_COLUMN_WIDTH = 575
-"""the ticket and the Result: wide enough for every column of the quotes table"""
 DEMO_SOURCE = "resources/demo.toml"
 """what the title names as the embedded demo fleet's config"""
 FINISHING_GRACE_S = 0.5
@@ -166,36 +164,18 @@ class MainWindow(QMainWindow):
         self.health_view = HealthView(self)
 
         self.setCentralWidget(self.latency)
-        self.docks: dict[str, QDockWidget] = {}
-        self._dock(
-            "destinationsDock",
-            "Destinations",
-            self.destinations,
-            Qt.DockWidgetArea.TopDockWidgetArea,
+        self.docks = dock_layout.arrange(
+            self,
+            dock_layout.Panes(
+                destinations=self.destinations,
+                ticket=self.ticket,
+                result=self.result,
+                event_log=self.event_log,
+                history=self.history_panel,
+                health=self.health_view,
+                fleet=self.fleet_panel,
+            ),
         )
-        self._dock(
-            "ticketDock", "Comparison ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self._dock("resultDock", "Result", self.result, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock(
-            "eventLogDock", "Event log", self.event_log, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self._dock(
-            "historyDock", "History", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["historyDock"])
-        if self.fleet_panel is not None:
-            self._dock(
-                "fleetDock", "Demo fleet", self.fleet_panel, Qt.DockWidgetArea.RightDockWidgetArea
-            )
-            # beside the Result, in the tall right column: every supplier's controls show
-            self.tabifyDockWidget(self.docks["resultDock"], self.docks["fleetDock"])
-            self.docks["resultDock"].raise_()
-        self._dock("healthDock", "Health", self.health_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["eventLogDock"], self.docks["healthDock"])
-        self.docks["eventLogDock"].raise_()
-        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._laid_out = False
         """the dock layout is applied on the first show, when the window has its size"""
 
@@ -205,7 +185,7 @@ class MainWindow(QMainWindow):
         self.health_label = QLabel(self)
         self.health_label.setObjectName("healthLabel")
         self.health_label.setTextFormat(Qt.TextFormat.RichText)
-        self.last_label = QLabel("no comparison yet", self)
+        self.last_label = ElidedLabel("no comparison yet", self)
         self.last_label.setObjectName("lastComparisonLabel")
         self.tls_warning = TlsWarning(self)
         self.source_label = QLabel(self)
@@ -258,40 +238,16 @@ class MainWindow(QMainWindow):
 
     # -- layout helpers --------------------------------------------------------------------
 
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.addDockWidget(area, dock)
-        self.docks[name] = dock
-
     def _default_dock_sizes(self) -> None:
-        docks = self.docks
-        self.resizeDocks([docks["ticketDock"]], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
-        ticket = docks["ticketDock"].widget().sizeHint().height()
-        self.resizeDocks(
-            [docks["ticketDock"], docks["resultDock"]], [ticket, 900], Qt.Orientation.Vertical
-        )
-        self.resizeDocks(
-            [docks["destinationsDock"], docks["eventLogDock"]], [382, 140], Qt.Orientation.Vertical
-        )
+        dock_layout.default_dock_sizes(self, self.docks, self.destinations)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._laid_out:
             self._laid_out = True
             self.ticket.product_edit.setFocus()  # keyboard first: type a SKU, Ctrl+Return
-            state = self.settings.value("mainWindow/state") if self.remember_layout else None
-            if not (
-                isinstance(state, QByteArray)
-                and not state.isEmpty()
-                and self.restoreState(state, SETTINGS_VERSION)
-            ):
+            state = window_settings.saved_layout(self.settings) if self.remember_layout else None
+            if state is None or not self.restoreState(state, SETTINGS_VERSION):
                 self._default_dock_sizes()
 
     def _build_menus(self) -> None:
@@ -454,12 +410,10 @@ class MainWindow(QMainWindow):
         self.latency_plot.finish(comparison)
         self.result.show_comparison(comparison)
         self.ticket.set_progress(run.finished, run.sent, run.progress_text())
-        winner = comparison.winner if comparison.decided else None
-        if winner is not None:
-            text = f"{comparison.strategy}: winner {describe_quote(winner)}"
+        text = outcome_line(comparison)
+        if comparison.decided and comparison.winner is not None:
             self.event_log.add(Level.INFO, "comparison", text)
         else:
-            text = f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"
             self.event_log.add(Level.WARNING, "comparison", text)
             self.history_browser.suggest_fallback(comparison)
         self.last_label.setText(f"{text} · {comparison.elapsed_ms:.0f} ms")
@@ -629,14 +583,7 @@ class MainWindow(QMainWindow):
     def _show_health(self) -> None:
         healthy, total = self.destinations_model.healthy_count()
         words = health_words(healthy, total, self.destinations_model.unhealthy_states())
-        state = (
-            BreakerState.OPEN
-            if words.down
-            else BreakerState.HALF_OPEN  # its amber: a warning, not an outage
-            if words.recovering or words.failing
-            else BreakerState.CLOSED
-        )
-        color = theme.breaker_swatch(state, theme.is_dark(self.palette())).fill
+        color = theme.breaker_swatch(words.worst, theme.is_dark(self.palette())).fill
         text = f'<span style="color:{color.name()}">●</span> <b>{words.summary}</b>'
         if words.detail:
             text += f" — {escape(words.detail)}"
@@ -666,31 +613,10 @@ class MainWindow(QMainWindow):
     # -- settings --------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
-        settings = self.settings
-        geometry = settings.value("mainWindow/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(*DEFAULT_SIZE)
-        product = settings.value("ticket/product")
-        if isinstance(product, str) and product.strip():
-            self.ticket.product_edit.setText(product)
-        quantity = settings.value("ticket/quantity")
-        if quantity is not None:
-            with contextlib.suppress(ValueError):
-                self.ticket.quantity_spin.setValue(int(str(quantity)))
-        strategy = settings.value("ticket/strategy")
-        if isinstance(strategy, str):
-            self.ticket.set_strategy(strategy)
+        window_settings.restore_window(self, self.ticket, self.settings, DEFAULT_SIZE)
 
     def save_settings(self) -> None:
-        settings = self.settings
-        settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/state", self.saveState(SETTINGS_VERSION))
-        settings.setValue("ticket/product", self.ticket.product_edit.text())
-        settings.setValue("ticket/quantity", self.ticket.quantity_spin.value())
-        settings.setValue("ticket/strategy", self.ticket.strategy)
-        settings.sync()
+        window_settings.save_window(self, self.ticket, self.settings, SETTINGS_VERSION)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)

@@ -1,12 +1,21 @@
-"""What the window says, in words, computed without Qt: its title and the health line."""
+"""What the window says, in words, computed without Qt: its title, the health line and
+the line a finished comparison leaves in the Event log and the status bar."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core import BreakerState
+from core import BreakerState, Comparison, PricedQuote
 
-__all__ = ["DOWN", "RECOVERING", "HealthWords", "health_words", "window_title"]
+__all__ = [
+    "DOWN",
+    "RECOVERING",
+    "HealthWords",
+    "describe_quote",
+    "health_words",
+    "outcome_line",
+    "window_title",
+]
 
 DOWN = frozenset({BreakerState.OPEN, BreakerState.FORCED_OPEN, BreakerState.DISABLED})
 """not called at all"""
@@ -37,6 +46,16 @@ class HealthWords:
         """called as usual (breaker closed), but the last call failed"""
 
     @property
+    def worst(self) -> BreakerState:
+        """The state whose colour the health dot takes: open when a supplier is down,
+        half-open (amber, a warning) when some recover or fail, else closed."""
+        if self.down:
+            return BreakerState.OPEN
+        if self.recovering or self.failing:
+            return BreakerState.HALF_OPEN
+        return BreakerState.CLOSED
+
+    @property
     def summary(self) -> str:
         return f"{self.healthy}/{self.total} healthy"
 
@@ -63,3 +82,22 @@ def health_words(
     recovering = [name for name, state in states if state in RECOVERING]
     failing = [name for name, state in states if state not in DOWN | RECOVERING]
     return HealthWords(healthy, total, down, recovering, failing)
+
+
+def describe_quote(priced: PricedQuote | None) -> str:
+    """ "acme: 1,225.50 EUR · 8 d · 49 ms" (supplier, total, delivery, latency)."""
+    if priced is None:
+        return "—"
+    quote = priced.quote
+    return (
+        f"{priced.supplier}: {quote.total_price:,.2f} {quote.currency}"
+        f" · {quote.delivery_days} d · {priced.latency_ms:.0f} ms"
+    )
+
+
+def outcome_line(comparison: Comparison) -> str:
+    """ "best: winner acme: …" or "majority: undecided: quorum not reached: …"."""
+    winner = comparison.winner if comparison.decided else None
+    if winner is not None:
+        return f"{comparison.strategy}: winner {describe_quote(winner)}"
+    return f"{comparison.strategy}: undecided: {comparison.error or 'no decision'}"

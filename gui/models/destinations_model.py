@@ -164,6 +164,10 @@ class DestinationsModel(TableModel):
         self._load(config)
         self.endResetModel()
 
+    def uses_brokers(self) -> bool:
+        """Some supplier is reached through a message broker, not HTTP."""
+        return any(supplier.transport != "http" for supplier in self._suppliers)
+
     def tls_unverified(self, row: int) -> bool:
         """The supplier's certificate is not checked (``verify = false``)."""
         return row in self._unverified

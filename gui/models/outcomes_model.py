@@ -34,11 +34,12 @@ Outcome = tuple[str, Status | None, float | None, str | None]
 
 def _texts(outcome: Outcome, winner: str | None) -> tuple[str, ...]:
     name, status, latency, error = outcome
+    label = theme.outcome_label(status)
     return (
         f"★ {name}" if name == winner else name,
-        theme.outcome_label(status),
+        label,
         "—" if latency is None else f"{latency:.0f} ms",
-        error or "",
+        "" if error == label else error or "",  # "circuit open" twice says nothing more
     )
 
 

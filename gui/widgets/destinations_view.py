@@ -11,9 +11,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QMenu,
     QStyledItemDelegate,
@@ -57,6 +58,42 @@ _ACTIONS: tuple[tuple[BreakerAction, str, str, str], ...] = (
 )
 
 
+_WIDEST = {
+    Column.NAME: "summit-components",
+    Column.NOTE: "half-open in 10 s",
+    Column.SUCCESS: "100 %",
+    Column.ERRORS: "100 %",
+    Column.LAST: "999 ms",
+    Column.P50: "999 ms",
+    Column.P95: "999 ms",
+    Column.TREND: "▅" * 10,  # TREND_SPAN_S / TREND_BUCKET_S characters
+    Column.IN_FLIGHT: "0",
+    Column.TRANSPORT: "amqp · connected",
+    Column.ADDRESS: "127.0.0.1:65535",
+}
+"""the widest text each column should show whole (longer ones elide, with a tooltip)"""
+_WIDEST_BADGE = "half-open"
+"""the widest state a breaker reaches by itself; the operator's forced-open and
+forced-closed elide (the full state in the tooltip)"""
+_CELL_PADDING = 8
+"""the style's text margins, both sides, and a pixel of slack"""
+_HEADER_PADDING = 8
+
+
+def _column_widths(font: QFont) -> dict[Column, int]:
+    """Each column just wide enough for its header and its widest usual text: the table
+    then shows every column, Address last, beside the right column at 1440 px."""
+    metrics = QFontMetrics(font)
+    widths = {Column.BREAKER: BadgeDelegate.width_for(_WIDEST_BADGE, font)}
+    for column, text in _WIDEST.items():
+        header = DestinationsModel.headers[column]
+        widths[column] = max(
+            metrics.horizontalAdvance(header) + _HEADER_PADDING,
+            metrics.horizontalAdvance(text) + _CELL_PADDING,
+        )
+    return widths
+
+
 class DestinationsPanel(QWidget):
     actionRequested = Signal(str, object)
     """(supplier name, :class:`BreakerAction`) for each selected supplier"""
@@ -80,29 +117,18 @@ class DestinationsPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setFrameShape(QFrame.Shape.NoFrame)  # the dock frames it; 2 px for columns
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        widths = {
-            Column.NAME: 132,
-            Column.BREAKER: 104,
-            Column.NOTE: 120,
-            Column.SUCCESS: 60,
-            Column.ERRORS: 52,
-            Column.LAST: 58,
-            Column.P50: 54,
-            Column.P95: 54,
-            Column.IN_FLIGHT: 54,
-            Column.TRANSPORT: 62,
-        }
         header.setMinimumSectionSize(40)
-        header.setDefaultSectionSize(60)  # also the least the stretched Address column takes
+        widths = _column_widths(self.table.font())
         for column, width in widths.items():
             header.resizeSection(column, width)
-        header.resizeSection(Column.TREND, 96)
+        header.setDefaultSectionSize(widths[Column.ADDRESS])  # the least Address stretches to
         header.moveSection(header.visualIndex(Column.TREND), header.visualIndex(Column.P95) + 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -132,7 +158,21 @@ class DestinationsPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         model.dataChanged.connect(lambda *_: self._update_actions())
         model.modelReset.connect(self._update_actions)
+        model.modelReset.connect(self._show_transport_for_brokers)
+        self._show_transport_for_brokers()
         self._update_actions()
+
+    def _show_transport_for_brokers(self) -> None:
+        # an all-HTTP fleet's column would say "http" on every row, and the room it takes
+        # keeps the Address column off screen at 1440 px
+        self.table.setColumnHidden(Column.TRANSPORT, not self.model.uses_brokers())
+
+    def height_for_every_row(self) -> int:
+        """The panel's height when the table shows every row without scrolling."""
+        table = self.table
+        rows = self.model.rowCount() * table.verticalHeader().defaultSectionSize()
+        frame = 2 * table.frameWidth()
+        return self.toolbar.sizeHint().height() + table.horizontalHeader().height() + rows + frame
 
     # -- selection -----------------------------------------------------------------------
 

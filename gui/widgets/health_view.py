@@ -61,7 +61,7 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self._ready = False
         super().__init__(parent, background=None)
         self.setObjectName("healthChart")
-        self.setMinimumSize(320, 160)
+        self.setMinimumSize(320, 110)  # the bottom tabs leave the destinations every row
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()

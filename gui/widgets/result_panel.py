@@ -17,13 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import Comparison, PricedQuote, Status
+from core import Comparison, Status
 from gui import theme
 from gui.live import LiveRun
 from gui.models.outcomes_model import Outcome, OutcomesModel
 from gui.models.quotes_model import WINNER_ROLE, QuoteColumn, QuotesModel
+from gui.wording import describe_quote
 
-__all__ = ["RUNNING_DELAY_MS", "ResultPanel", "describe_quote"]
+__all__ = ["RUNNING_DELAY_MS", "ResultPanel"]
 
 ROWS_TO_FIT = 12
 """the outcomes table asks for this many rows: the demo fleet's suppliers"""
@@ -31,16 +32,6 @@ ROW_HEIGHT = 22
 """rows of the quotes and outcomes tables: 12 suppliers fit at 1440×900"""
 RUNNING_DELAY_MS = 200
 """a comparison shows as running in the Result panel once it has run this long"""
-
-
-def describe_quote(priced: PricedQuote | None) -> str:
-    if priced is None:
-        return "—"
-    quote = priced.quote
-    return (
-        f"{priced.supplier}: {quote.total_price:,.2f} {quote.currency}"
-        f" · {quote.delivery_days} d · {priced.latency_ms:.0f} ms"
-    )
 
 
 def describe_request(product_id: str | None, quantity: int | None) -> str:
@@ -136,12 +127,12 @@ class ResultPanel(QWidget):
         header = self.quotes_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (QuoteColumn.SUPPLIER, 143),
+            (QuoteColumn.SUPPLIER, 137),
             (QuoteColumn.TOTAL, 98),
             (QuoteColumn.UNIT, 54),
             (QuoteColumn.STOCK, 60),
             (QuoteColumn.DELIVERY, 56),
-            (QuoteColumn.LATENCY, 54),
+            (QuoteColumn.LATENCY, 60),  # the winner's "999 ms", in bold
         ):
             header.resizeSection(column, width)
 

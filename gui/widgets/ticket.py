@@ -21,9 +21,11 @@ from core import STRATEGIES, Defaults
 from gui.icons import icon
 from gui.session import Ticket
 
-__all__ = ["DEFAULT_PRODUCT", "TicketPanel"]
+__all__ = ["DEFAULT_PRODUCT", "MIN_RESPONSES_LEAST", "TicketPanel"]
 
 DEFAULT_PRODUCT = "SKU-110"
+MIN_RESPONSES_LEAST = 1
+"""as ``compare --min-responses``: a comparison with no valid quote is never decided"""
 
 _STRATEGY_TIPS = {
     "all": "every reply (or the deadline): every valid quote, by total price",
@@ -69,8 +71,8 @@ class TicketPanel(QWidget):
 
         self.min_responses_spin = QSpinBox(self)
         self.min_responses_spin.setObjectName("minResponsesSpin")
-        self.min_responses_spin.setRange(0, max(1, suppliers))
-        self.min_responses_spin.setValue(min(defaults.min_responses, max(1, suppliers)))
+        self.min_responses_spin.setRange(MIN_RESPONSES_LEAST, max(1, suppliers))
+        self.min_responses_spin.setValue(defaults.min_responses)  # clamped to the range
         self.min_responses_spin.setToolTip("Fewer valid quotes than this leaves all/best undecided")
 
         self.timeout_spin = QDoubleSpinBox(self)
@@ -167,8 +169,8 @@ class TicketPanel(QWidget):
         set them and the timeout; product, quantity and strategy stay the operator's."""
         self.quorum_spin.setRange(0, max(1, suppliers))
         self.quorum_spin.setValue(defaults.quorum or 0)
-        self.min_responses_spin.setRange(0, max(1, suppliers))
-        self.min_responses_spin.setValue(min(defaults.min_responses, max(1, suppliers)))
+        self.min_responses_spin.setRange(MIN_RESPONSES_LEAST, max(1, suppliers))
+        self.min_responses_spin.setValue(defaults.min_responses)  # clamped to the range
         self.timeout_spin.setValue(defaults.timeout)
 
     def fill(self, product_id: str, quantity: int | None, strategy: str) -> None:

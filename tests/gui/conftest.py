@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
+from PySide6.QtWidgets import QApplication, QComboBox, QPushButton, QTableView
 from pytestqt.qtbot import QtBot
 
 from core import Comparison, Config
@@ -34,6 +34,7 @@ from core.fleet import Fleet, embedded_demo_fleet
 from gui.collector import MainThreadCollector
 from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
+from gui.models.destinations_model import Column
 
 T = TypeVar("T")
 
@@ -187,3 +188,37 @@ def set_strategy(window: MainWindow, strategy: str) -> None:
     assert combo is not None
     combo.setCurrentIndex(combo.findData(strategy))
     assert combo.currentData() == strategy
+
+
+def destination_cell(window: MainWindow, name: str, column: Column) -> str:
+    """The text the destinations table shows in ``name``'s row, in ``column``."""
+    table = window.findChild(QTableView, "destinationsTable")
+    model = table.model()
+    for row in range(model.rowCount()):
+        if model.index(row, Column.NAME).data() == name:
+            return str(model.index(row, column).data())
+    raise AssertionError(f"no row for {name}")
+
+
+def record_instances(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[Any]:
+    """Replace the class ``module.name`` by a subclass that lists every instance it builds."""
+    built: list[Any] = []
+    original = getattr(module, name)
+
+    class Recorded(original):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(module, name, Recorded)
+    return built
+
+
+def hang_a_comparison(aloop: AsyncLoop, fleet: Fleet, window: MainWindow) -> None:
+    """Start a comparison that will not end by itself: every supplier hangs, all in flight."""
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, hang=True)
+    button = window.findChild(QPushButton, "compareButton")
+    assert button is not None
+    button.click()
+    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QTableView
+from PySide6.QtWidgets import QCheckBox
 
 from core import BreakerState, Config, Status
 from core.fleet import Fleet
@@ -13,6 +13,7 @@ from gui.main_window import MainWindow
 from gui.models.destinations_model import Column
 from gui.session import BreakerAction
 from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
+from tests.gui.conftest import destination_cell as _cell
 
 pytestmark = pytest.mark.gui
 
@@ -23,15 +24,6 @@ def _fast_breakers(fleet: Fleet) -> Config:
     config = fleet.config
     breaker = config.breaker.model_copy(update={"open_seconds": 0.5})
     return config.model_copy(update={"breaker": breaker})
-
-
-def _cell(window: MainWindow, name: str, column: Column) -> str:
-    table = window.findChild(QTableView, "destinationsTable")
-    model = table.model()
-    for row in range(model.rowCount()):
-        if model.index(row, Column.NAME).data() == name:
-            return str(model.index(row, column).data())
-    raise AssertionError(f"no row for {name}")
 
 
 def test_outage_opens_the_breaker_and_healing_closes_it(

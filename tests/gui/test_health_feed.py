@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +21,7 @@ from gui.main_window import MainWindow
 from gui.models.destinations_model import Column, DestinationsModel
 from gui.session import Session
 from gui.widgets.event_log import Level
-from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
+from tests.gui.conftest import AsyncLoop, compare, healthy, record_instances, set_strategy
 
 pytestmark = pytest.mark.gui
 
@@ -136,14 +135,7 @@ def test_one_feed_per_session(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The window builds a feed when it attaches a session: at start, and per opened config."""
-    built: list[HealthFeed] = []
-
-    class CountedFeed(HealthFeed):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            built.append(self)
-
-    monkeypatch.setattr(gui.main_window, "HealthFeed", CountedFeed)
+    built = record_instances(monkeypatch, gui.main_window, "HealthFeed")
     window = make_window()
     assert built == [window.health_feed]
     assert window.health_feed.session is window.session

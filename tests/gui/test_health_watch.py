@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QSystemTrayIcon, QTableView
+from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from core import BreakerState, BreakerTransition, Config, HealthWindow, ProbeCompleted
@@ -18,6 +18,7 @@ from gui.models.destinations_model import Column
 from gui.sparkline import FAILED
 from gui.widgets.health_view import HealthView
 from tests.gui.conftest import AsyncLoop, healthy
+from tests.gui.conftest import destination_cell as _cell
 
 pytestmark = pytest.mark.gui
 
@@ -104,15 +105,6 @@ def _probing(fleet: Fleet) -> Config:
     breaker = config.breaker.model_copy(update={"open_seconds": 0.5, "half_open_calls": 1})
     health = config.health.model_copy(update={"interval": 0.1})
     return config.model_copy(update={"breaker": breaker, "health": health})
-
-
-def _cell(window: MainWindow, name: str, column: Column) -> str:
-    table = window.findChild(QTableView, "destinationsTable")
-    model = table.model()
-    for row in range(model.rowCount()):
-        if model.index(row, Column.NAME).data() == name:
-            return str(model.index(row, column).data())
-    raise AssertionError(f"no row for {name}")
 
 
 def test_probes_open_a_breaker_with_an_alert_and_close_it_with_no_comparison(

@@ -125,3 +125,20 @@ def test_quotes_and_outcomes_models(
     qtmodeltester.check(quotes)
     qtmodeltester.check(outcomes)
     assert quotes.rowCount() == outcomes.rowCount() == 0
+
+
+def test_an_outcome_detail_never_repeats_the_outcome() -> None:
+    outcomes = OutcomesModel()
+    outcomes.set_outcomes(
+        [
+            ("acme", Status.CIRCUIT_OPEN, None, "circuit open"),
+            ("globex", Status.CIRCUIT_OPEN, None, "disabled by operator"),
+            ("initech", Status.ERROR, 12.0, "HTTP 500 Internal Server Error"),
+        ]
+    )
+    shown = [(outcomes.index(row, 1).data(), outcomes.index(row, 3).data()) for row in range(3)]
+    assert shown == [
+        ("circuit open", ""),
+        ("circuit open", "disabled by operator"),
+        ("error", "HTTP 500 Internal Server Error"),
+    ]

@@ -13,14 +13,21 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QTableView
 
 import gui.main_window
 from core import SupplierConfig
 from core.fleet import Fleet
 from gui.main_window import MainWindow
 from gui.session import Session
-from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
+from tests.gui.conftest import (
+    AsyncLoop,
+    compare,
+    hang_a_comparison,
+    healthy,
+    record_instances,
+    set_strategy,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -57,11 +64,7 @@ def test_a_good_config_replaces_the_running_session(
     path = tmp_path / "four.toml"
     path.write_text(_toml(chosen), encoding="utf-8")
 
-    # a comparison that will not end by itself
-    for supplier in fleet.suppliers:
-        fleet.set_faults(supplier.name, hang=True)
-    window.findChild(QPushButton, "compareButton").click()
-    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))
+    hang_a_comparison(aloop, fleet, window)
     running, old = window.comparison_task, window.session
 
     # through the dialog, as the operator does it: it is opened, not exec()'d
@@ -178,20 +181,10 @@ def test_closing_while_a_config_is_being_opened_closes_both_sessions(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    built: list[Session] = []
-
-    class Recorded(Session):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            built.append(self)
-
     window = make_window()
     old = window.session
-    monkeypatch.setattr(gui.main_window, "Session", Recorded)  # the next sessions the window builds
-    for supplier in fleet.suppliers:
-        fleet.set_faults(supplier.name, hang=True)
-    window.findChild(QPushButton, "compareButton").click()
-    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))
+    built = record_instances(monkeypatch, gui.main_window, "Session")  # the next ones
+    hang_a_comparison(aloop, fleet, window)
     path = tmp_path / "two.toml"
     path.write_text(_toml(fleet.config.suppliers[:2]), encoding="utf-8")
 
@@ -229,10 +222,7 @@ def test_an_open_cancelled_before_the_swap_closes_the_unused_session(
     monkeypatch.setattr(
         gui.main_window, "Session", CancelSoon
     )  # the next sessions the window builds
-    for supplier in fleet.suppliers:
-        fleet.set_faults(supplier.name, hang=True)
-    window.findChild(QPushButton, "compareButton").click()
-    aloop.until(lambda: window.run is not None and window.run.in_flight == len(fleet.suppliers))
+    hang_a_comparison(aloop, fleet, window)
     path = tmp_path / "two.toml"
     path.write_text(_toml(fleet.config.suppliers[:2]), encoding="utf-8")
 

@@ -3,6 +3,7 @@ and a hang-up signal, each ending with at most one line on stderr and no traceba
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -51,6 +52,25 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _launched(tmp_path: Path, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """``scatterdash -v`` (the window, on the demo fleet), killed if still running after."""
+    app = subprocess.Popen(
+        [sys.executable, "-m", "gui.launcher", "-v"],
+        env=_env(tmp_path, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+
 def _wait_for_line(process: subprocess.Popen[str], text: str) -> list[str]:
     assert process.stderr is not None
     seen = []
@@ -81,23 +101,12 @@ def test_a_real_window_screenshot(xvfb: subprocess.Popen[bytes], tmp_path: Path)
 def test_losing_the_display_is_one_line_and_no_traceback(
     xvfb: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
-    app = subprocess.Popen(
-        [sys.executable, "-m", "gui.launcher", "-v"],
-        env=_env(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY=xvfb.display),  # type: ignore[attr-defined]
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    try:
+    display = xvfb.display  # type: ignore[attr-defined]
+    with _launched(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY=display) as app:
         _wait_for_line(app, "window open: Scatterdash")
         xvfb.kill()
         xvfb.wait(10)
         _, rest = app.communicate(timeout=30)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
     assert app.returncode == 1
     assert rest.splitlines() == [
         "scatterdash: lost the display (The X11 connection broke (error 1)); exiting"
@@ -105,22 +114,10 @@ def test_losing_the_display_is_one_line_and_no_traceback(
 
 
 def test_a_hang_up_closes_the_window_with_one_line(tmp_path: Path) -> None:
-    app = subprocess.Popen(
-        [sys.executable, "-m", "gui.launcher", "-v"],
-        env=_env(tmp_path, QT_QPA_PLATFORM="offscreen"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    try:
+    with _launched(tmp_path, QT_QPA_PLATFORM="offscreen") as app:
         _wait_for_line(app, "window open: Scatterdash")
         app.send_signal(signal.SIGHUP)
         _, rest = app.communicate(timeout=30)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
     assert app.returncode == 0
     assert "Traceback" not in rest
     assert [line for line in rest.splitlines() if line.startswith("scatterdash:")] == [

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QLabel, QScrollArea, QTableView
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QLabel, QScrollArea, QSpinBox, QTableView
 
 from core import BreakerState, Config, Status
 from core.fleet import Fleet
@@ -17,7 +19,7 @@ from gui.main_window import MainWindow
 from gui.models.destinations_model import Column
 from gui.models.quotes_model import QuoteColumn
 from gui.session import BreakerAction
-from gui.wording import health_words, window_title
+from gui.wording import describe_quote, health_words, window_title
 from tests.gui.conftest import AsyncLoop, compare, healthy, set_strategy
 from tests.support.scripted import sockets_to
 
@@ -100,6 +102,11 @@ def test_health_words_classify_every_state() -> None:
         "down: a, b, c · recovering: d · failing: e",
     )
     assert health_words(12, 12, []).detail == ""
+    # the health dot: red only when one is down, amber while suppliers recover or fail
+    assert words.worst is BreakerState.OPEN
+    assert health_words(11, 12, [("d", BreakerState.HALF_OPEN)]).worst is BreakerState.HALF_OPEN
+    assert health_words(11, 12, [("e", BreakerState.CLOSED)]).worst is BreakerState.HALF_OPEN
+    assert health_words(12, 12, []).worst is BreakerState.CLOSED
 
 
 def _rows_fit(table: QTableView) -> bool:
@@ -119,11 +126,12 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
     healthy(fleet)
     window = make_window()
     assert (window.width(), window.height()) == (1440, 900)
-    compare(aloop, window)
+    comparison = compare(aloop, window)
 
     destinations = window.findChild(QTableView, "destinationsTable")
     outcomes = window.findChild(QTableView, "outcomesTable")
     assert destinations.model().rowCount() == outcomes.model().rowCount() == 12
+    assert window.last_label.text().startswith(f"best: winner {describe_quote(comparison.winner)}")
     assert _rows_fit(destinations) and _rows_fit(outcomes)
 
     model = destinations.model()
@@ -142,6 +150,10 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
     assert quotes.fontMetrics().horizontalAdvance(valid.data()) < quotes.columnWidth(
         QuoteColumn.VALID_UNTIL
     )
+    bold = QFont(quotes.font())
+    bold.setBold(True)  # the winner's row
+    latency_width = QFontMetrics(bold).horizontalAdvance("999 ms")
+    assert latency_width < quotes.columnWidth(QuoteColumn.LATENCY) - 6
     detail = outcomes.model().index(0, 3)
     assert outcomes.columnWidth(3) > 100 and detail.column() == 3
 
@@ -158,6 +170,29 @@ def test_columns_and_panes_are_readable_at_1440_by_900(
         and label.mapTo(viewport, QPoint(0, label.height())).y() <= viewport.height()
     ]
     assert len(shown) >= 8
+
+
+def test_min_responses_is_at_least_1_as_on_the_command_line(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    """``compare --min-responses 0`` is refused; the ticket cannot ask for 0 either, not
+    even when the config's default is 0: no comparison is decided on no quote at all."""
+    defaults = fleet.config.defaults.model_copy(update={"min_responses": 0})
+    window = make_window(fleet.config.model_copy(update={"defaults": defaults}))
+    spin = window.findChild(QSpinBox, "minResponsesSpin")
+    assert (spin.minimum(), spin.value()) == (1, 1)
+    spin.setValue(0)
+    assert spin.value() == 1
+
+    for supplier in fleet.config.suppliers:
+        fleet.set_faults(supplier.name, error_rate=1.0)
+    set_strategy(window, "all")
+    comparison = compare(aloop, window)
+    assert not comparison.decided  # min responses 0 would decide "all" with no quote
+    assert comparison.error is not None
+    assert window.last_label.text() == (
+        f"all: undecided: {comparison.error} · {comparison.elapsed_ms:.0f} ms"
+    )
 
 
 def test_the_title_says_each_thing_once(
@@ -186,3 +221,35 @@ def test_closing_a_window_ends_its_work_whoever_made_it(aloop: AsyncLoop, fleet:
     aloop.until(lambda: sockets_to(_ports(fleet)) == 0 and not aloop.pending_tasks(), timeout=3)
     aloop.run(window.aclose())  # still fine to call: the same close
     window.deleteLater()
+
+
+def test_the_status_bar_cuts_long_lines_instead_of_overlapping_them(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window()
+    summary = "best: winner " + "a-supplier-with-a-very-long-name-" * 6
+    alert = "summit-components: circuit breaker opened " + "(5 consecutive failures) " * 6
+    window.last_label.setText(summary)
+    window.health_watch.alert_label.setText(alert)
+    status = window.statusBar()
+    labels = [
+        window.health_label,
+        window.last_label,
+        window.source_label,
+        window.health_watch.alert_label,
+        window.health_watch.probing_label,
+    ]
+
+    def side_by_side() -> bool:  # once the status bar has laid out the new texts
+        if any(label.width() < label.minimumSizeHint().width() for label in labels):
+            return False
+        spans = sorted((label.x(), label.x() + label.width()) for label in labels)
+        apart = all(right <= left for (_, right), (left, _) in itertools.pairwise(spans))
+        return apart and spans[-1][1] <= status.width()
+
+    aloop.until(side_by_side, timeout=2)
+    for label, text in ((window.last_label, summary), (window.health_watch.alert_label, alert)):
+        shown = label.shown_text()
+        assert shown.endswith("…") and text.startswith(shown[:-1])
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+        assert label.toolTip() == text  # the whole line, where it is cut
