@@ -1,11 +1,13 @@
 """What every sub-command shares: exit codes, ``-v``, ``--version``, logging and help style.
 
-Help-text conventions (each sub-command module follows them; tests/core/test_cli_help.py
-checks every sub-command, including ones added later):
+Help-text conventions (each sub-command module follows them;
+tests/core/test_cli_operator.py checks every sub-command and nested one, including ones
+added later):
 
-- the sub-parser is made with :func:`add_command`: its one-line ``help`` is what
-  ``scatterdash --help`` lists, its ``description`` (often the module docstring) is shown
-  as plain text, paragraphs kept, RST ````markup```` removed by :func:`plain`;
+- the sub-parser is made with :func:`add_command`: its one-line summary (for a top-level
+  sub-command, the one in ``_commands.COMMANDS``) is what ``scatterdash --help`` lists, its
+  ``description`` (often the module docstring) is shown as plain text, paragraphs kept,
+  RST ````markup```` removed by :func:`plain`;
 - every option has a ``help`` that says what it is, its unit when it has one, and ends with
   its default: ``described("deadline for the whole comparison, in seconds", "the config's
   defaults.timeout")`` gives "… (default: the config's defaults.timeout)"; a required
@@ -23,6 +25,8 @@ import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+
+from core.cli._commands import COMMANDS
 
 __all__ = [
     "EXIT_DECIDED",
@@ -69,9 +73,17 @@ def described(what: str, default: object) -> str:
 
 
 def add_command(
-    subparsers: Subparsers, name: str, summary: str, description: str | None = None
+    subparsers: Subparsers,
+    name: str,
+    description: str | None = None,
+    *,
+    summary: str | None = None,
 ) -> argparse.ArgumentParser:
-    """A sub-command's parser, in the shared help style."""
+    """A sub-command's parser, in the shared help style.
+
+    ``summary``: its one line; a top-level sub-command's comes from ``COMMANDS``.
+    """
+    summary = summary or COMMANDS[name][1]
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         help=summary,

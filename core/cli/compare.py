@@ -28,13 +28,11 @@ from core.cli._recording import CliHistory, add_fallback_argument
 from core.cli._report import report_suppliers
 from core.cli._types import product_id, seconds, whole_number
 
-__all__ = ["add_compare_parser", "check_reachable", "format_table", "run_compare"]
+__all__ = ["add_parser", "check_reachable", "format_table", "run_compare"]
 
 
-def add_compare_parser(subparsers: Subparsers) -> None:
-    parser = add_command(
-        subparsers, "compare", "run one price comparison headless and print the outcome", __doc__
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "compare", __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--config",

@@ -26,16 +26,14 @@ from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
 from core.fleet._toml import dump_config
 
-__all__ = ["add_fleet_parser", "run_fleet", "write_config"]
+__all__ = ["add_parser", "run_fleet", "write_config"]
 
 EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
 MAX_SUPPLIERS = 5000
 
 
-def add_fleet_parser(subparsers: Subparsers) -> None:
-    parser = add_command(
-        subparsers, "fleet", "run simulated suppliers on 127.0.0.1 until interrupted", __doc__
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "fleet", __doc__)
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--profile",

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import TextIO
 
 from core._config import STRATEGIES
-from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE, add_verbose
+from core.cli._common import (
+    EXIT_DECIDED,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+)
 from core.cli._types import product_id, whole_number
 from core.cli.compare import format_table
 from core.storage import (
@@ -36,7 +44,7 @@ from core.storage import (
     write_history_json,
 )
 
-__all__ = ["add_history_parser", "iso_date"]
+__all__ = ["add_parser", "iso_date"]
 
 Handler = Callable[[HistoryDatabase, argparse.Namespace, TextIO], int]
 
@@ -52,45 +60,119 @@ def iso_date(text: str) -> float:
     return moment.timestamp()
 
 
-def add_history_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "history", help="list, show, export and replay recorded comparisons"
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "history", __doc__)
+    commands = parser.add_subparsers(
+        dest="history_command",
+        required=True,
+        title="commands",
+        metavar="COMMAND",
+        help="what to do with the history (required)",
     )
-    commands = parser.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
 
-    listing = commands.add_parser("list", help="recorded comparisons, newest first")
-    listing.add_argument("--product", type=product_id, metavar="SKU")
-    listing.add_argument("--supplier", metavar="NAME", help="comparisons this supplier was in")
-    listing.add_argument("--since", type=iso_date, metavar="ISO-DATE")
+    listing = add_command(commands, "list", summary="recorded comparisons, newest first")
     listing.add_argument(
-        "--limit", type=whole_number(0), default=100, metavar="N", help="default 100; 0: all"
+        "--product",
+        type=product_id,
+        metavar="SKU",
+        help=described("only comparisons for this product id", "every product"),
     )
-    listing.add_argument("--json", action="store_true", help="print one JSON array")
+    listing.add_argument(
+        "--supplier",
+        metavar="NAME",
+        help=described("only comparisons this supplier was in", "every supplier"),
+    )
+    _add_since(listing)
+    listing.add_argument(
+        "--limit",
+        type=whole_number(0),
+        default=100,
+        metavar="N",
+        help=described("at most this many comparisons, 0 for all", 100),
+    )
+    listing.add_argument("--json", action="store_true", help="print one JSON array on stdout")
     listing.set_defaults(handler=_run(_list))
 
-    show = commands.add_parser("show", help="one comparison, as compare printed it")
-    show.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
-    show.add_argument("--json", action="store_true", help="the compare --json object")
+    show = add_command(commands, "show", summary="one comparison, as compare printed it")
+    _add_correlation_id(show)
+    show.add_argument("--json", action="store_true", help="print the object compare --json printed")
     show.set_defaults(handler=_run(_show))
 
-    export = commands.add_parser("export", help="every recorded comparison as CSV or JSON")
-    export.add_argument("--format", required=True, choices=("csv", "json"))
-    export.add_argument("--since", type=iso_date, metavar="ISO-DATE")
-    export.add_argument("--output", type=Path, metavar="PATH", help="default: stdout")
+    export = add_command(commands, "export", summary="every recorded comparison as CSV or JSON")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=("csv", "json"),
+        help="csv: one row per supplier outcome; json: one array of compare --json "
+        "objects (required)",
+    )
+    _add_since(export)
+    export.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help=described("file to write the export to", "stdout"),
+    )
     export.set_defaults(handler=_run(_export))
 
-    what_if = commands.add_parser(
-        "replay", help="re-decide a recorded comparison under another strategy, offline"
+    what_if = add_command(
+        commands,
+        "replay",
+        summary="re-decide a recorded comparison under another strategy, offline",
     )
-    what_if.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
-    what_if.add_argument("--strategy", required=True, choices=STRATEGIES)
-    what_if.add_argument("--quorum", type=whole_number(1), metavar="K")
-    what_if.add_argument("--min-responses", type=whole_number(0), default=1, metavar="M")
-    what_if.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_correlation_id(what_if)
+    what_if.add_argument(
+        "--strategy",
+        required=True,
+        choices=STRATEGIES,
+        help="strategy to re-decide with: all, first, majority or best (required)",
+    )
+    what_if.add_argument(
+        "--quorum",
+        type=whole_number(1),
+        metavar="K",
+        help=described(
+            "for majority: agreeing quotes needed",
+            "more than half of the suppliers the recording queried",
+        ),
+    )
+    what_if.add_argument(
+        "--min-responses",
+        type=whole_number(1),
+        default=1,
+        metavar="M",
+        help=described("for all and best: valid quotes needed to decide, at least 1", 1),
+    )
+    what_if.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout: compare --json's, plus replayed_from",
+    )
     what_if.set_defaults(handler=_run(_replay))
 
     for sub in (listing, show, export, what_if):
         add_verbose(sub)
+
+
+def _add_since(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        type=iso_date,
+        metavar="ISO-DATE",
+        help=described(
+            "only comparisons recorded from then on, e.g. 2026-11-28 or 2026-11-28T14:00 "
+            "(local time unless it names a zone)",
+            "all recorded",
+        ),
+    )
+
+
+def _add_correlation_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "correlation_id",
+        metavar="CORRELATION_ID",
+        help="the comparison's correlation id, or any unique start of it (required)",
+    )
 
 
 def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:

@@ -21,31 +21,43 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
-from core.cli._common import add_verbose
+from core.cli._common import Subparsers, add_command, add_verbose, described
 from core.cli._types import number_between, seconds
 
-__all__ = ["add_watch_parser", "describe_event", "run_watch"]
+__all__ = ["add_parser", "describe_event", "run_watch"]
 
 EXIT_OK = 0
 
 
-def add_watch_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "watch", help="probe the suppliers' health and print every probe and breaker change"
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "watch", __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", metavar="FILE", help="TOML config with the suppliers")
-    source.add_argument("--demo", action="store_true", help="watch the embedded demo fleet")
+    source.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config with the suppliers to probe (required: this or --demo)",
+    )
+    source.add_argument(
+        "--demo", action="store_true", help="watch the embedded demo fleet instead of a config"
+    )
     parser.add_argument(
         "--interval",
         type=number_between(0.05, 3600),
         metavar="S",
-        help="seconds between probes of one supplier (default: [health] interval, 5)",
+        help=described(
+            "time between two probes of one supplier, in seconds, 0.05 to 3600",
+            "the config's [health] interval, 5",
+        ),
     )
     parser.add_argument(
-        "--duration", type=seconds, metavar="S", help="stop after this long (default: never)"
+        "--duration",
+        type=seconds,
+        metavar="S",
+        help=described("stop after this long, in seconds", "run until interrupted"),
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per line on stdout"
+    )
     add_verbose(parser)
     parser.set_defaults(handler=run_watch)
 
