@@ -1,7 +1,8 @@
 """The headless command line: ``scatterdash SUBCOMMAND``, one module per sub-command.
 
 Exit codes: 0 success (a comparison decided), 1 a comparison undecided, 2 usage or config
-error (one line on stderr, never a traceback).
+error (one line on stderr, never a traceback). Output cut short by its reader (``| head -1``)
+changes nothing: no traceback, the same exit code (0 for a command that only prints).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from collections.abc import Collection, Sequence
 from core._errors import ConfigError
 from core.cli._commands import COMMANDS
 from core.cli._common import (
+    EXIT_OK,
     EXIT_USAGE,
     HelpFormatter,
     add_command,
     add_version,
     configure_logging,
     plain,
+    reader_gone,
 )
 
 __all__ = ["build_parser", "command_summaries", "configure_logging", "main"]
@@ -58,7 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # output cut short by its reader (`| head -1`): nothing to say
+        reader_gone()
+        return EXIT_OK
     except ConfigError as exc:
         print(f"scatterdash: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,21 +15,27 @@ added later):
   no default;
 - usage errors found after parsing (a value that cannot work with the config) raise
   :class:`UsageError`: one line on stderr naming the flag and the value, exit 2.
+
+Output goes through :func:`write_out`: when stdout's reader leaves early (``| head -1``)
+the command ends quietly, with the exit code it would have had (0 for a command that
+only prints), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from core.cli._commands import COMMANDS
 
 __all__ = [
     "EXIT_DECIDED",
+    "EXIT_OK",
     "EXIT_UNDECIDED",
     "EXIT_USAGE",
     "HelpFormatter",
@@ -40,10 +46,14 @@ __all__ = [
     "configure_logging",
     "described",
     "plain",
+    "reader_gone",
     "scatterdash_version",
+    "write_out",
 ]
 
-EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
+"""done (for ``fleet``, ``responder`` and ``watch``: stopped when asked)"""
+EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = EXIT_OK, 1, 2
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -122,3 +132,27 @@ def configure_logging(verbosity: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+def write_out(out: TextIO, text: str) -> bool:
+    """Write ``text`` and flush it; ``False`` when the reader has gone (``| head -1``)."""
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        reader_gone(out)
+        return False
+    return True
+
+
+def reader_gone(out: TextIO | None = None) -> None:
+    """Stdout's reader closed the pipe: send what is left, and the interpreter's final
+    flush, to /dev/null, so that nothing more fails or prints a traceback."""
+    out = out or sys.stdout
+    if out is not sys.stdout:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)

@@ -22,6 +22,7 @@ from core.cli._common import (
     add_command,
     add_verbose,
     described,
+    write_out,
 )
 from core.cli._progress import LiveProgress
 from core.cli._recording import CliHistory, add_fallback_argument
@@ -160,9 +161,9 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         check_reachable(config, args)  # before any connection is made
         comparison = asyncio.run(_compare(config, args, history))
     if args.json:
-        out.write(json.dumps(history.document(comparison)) + "\n")
+        write_out(out, json.dumps(history.document(comparison)) + "\n")
     else:
-        out.write(format_table(comparison) + history.fallback_text())
+        write_out(out, format_table(comparison) + history.fallback_text())
     return EXIT_DECIDED if comparison.decided else EXIT_UNDECIDED
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core._resources import resource
-from core.cli._common import Subparsers, add_command, add_verbose, described
+from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
 from core.cli._types import number_between, whole_number
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
@@ -28,7 +28,7 @@ from core.fleet._toml import dump_config
 
 __all__ = ["add_parser", "run_fleet", "write_config"]
 
-EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
+EXIT_PORT = 1
 MAX_SUPPLIERS = 5000
 
 
@@ -136,10 +136,11 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
     try:
         async with fleet:
             width = max(len(s.name) for s in fleet.suppliers)
+            lines = []
             for supplier in fleet.suppliers:
                 note = f"  ({', '.join(supplier.faults.active)})" if supplier.faults.active else ""
-                out.write(f"{supplier.name:<{width}}  {supplier.url}{note}\n")
-            out.write(f"{'control':<{width}}  {fleet.control_url}/suppliers\n")
+                lines.append(f"{supplier.name:<{width}}  {supplier.url}{note}")
+            lines.append(f"{'control':<{width}}  {fleet.control_url}/suppliers")
             if args.write_config:
                 header = (
                     f"client config for a running `scatterdash fleet` (seed {fleet.seed});\n"
@@ -147,12 +148,12 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
                     f"{fleet.seed}`"
                 )
                 write_config(fleet, args.write_config, header)
-                out.write(f"wrote the client config to {args.write_config}\n")
-            out.write(
+                lines.append(f"wrote the client config to {args.write_config}")
+            lines.append(
                 f"fleet ready: {len(fleet.suppliers)} suppliers on 127.0.0.1 "
-                f"(seed {fleet.seed}); Ctrl-C to stop\n"
+                f"(seed {fleet.seed}); Ctrl-C to stop"
             )
-            out.flush()
+            write_out(out, "\n".join(lines) + "\n")  # a reader that left: serve on, quietly
             await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

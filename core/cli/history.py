@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -19,12 +18,14 @@ from typing import TextIO
 from core._config import STRATEGIES
 from core.cli._common import (
     EXIT_DECIDED,
+    EXIT_OK,
     EXIT_UNDECIDED,
     EXIT_USAGE,
     Subparsers,
     add_command,
     add_verbose,
     described,
+    write_out,
 )
 from core.cli._types import product_id, whole_number
 from core.cli.compare import format_table
@@ -186,9 +187,6 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
             return EXIT_USAGE
         try:
             return handler(database, args, out)
-        except BrokenPipeError:  # `history export | head`: the reader has what it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return EXIT_DECIDED
         except HistoryUnavailable as exc:
             print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -207,10 +205,10 @@ def _list(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> i
     )
     summaries = database.comparisons(where)
     if args.json:
-        out.write(json.dumps([s.to_dict() for s in summaries]) + "\n")
+        write_out(out, json.dumps([s.to_dict() for s in summaries]) + "\n")
     else:
-        out.write(_list_table(summaries))
-    return EXIT_DECIDED
+        write_out(out, _list_table(summaries))
+    return EXIT_OK
 
 
 def _outcome(summary: HistorySummary) -> str:
@@ -262,25 +260,28 @@ def _show(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> i
     if stored is None:
         return EXIT_USAGE
     if args.json:
-        out.write(json.dumps(stored.document) + "\n")
-        return EXIT_DECIDED
+        write_out(out, json.dumps(stored.document) + "\n")
+        return EXIT_OK
     when = datetime.fromtimestamp(stored.summary.recorded_at).isoformat(sep=" ", timespec="seconds")
-    out.write(f"recorded {when} (from the {stored.summary.source})\n")
-    out.write(format_table(recorded_comparison(stored)))
-    return EXIT_DECIDED
+    write_out(
+        out,
+        f"recorded {when} (from the {stored.summary.source})\n"
+        + format_table(recorded_comparison(stored)),
+    )
+    return EXIT_OK
 
 
 def _export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
     if args.output is None:
-        _write_export(database, args, out)
-        return EXIT_DECIDED
+        _write_export(database, args, out)  # a reader that leaves early: see core.cli.main
+        return EXIT_OK
     try:
         with args.output.open("w", newline="", encoding="utf-8") as file:
             _write_export(database, args, file)
     except OSError as exc:
         print(f"scatterdash: {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_DECIDED
+    return EXIT_OK
 
 
 def _write_export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> None:
@@ -296,14 +297,15 @@ def _replay(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) ->
         return EXIT_USAGE
     replayed = replay(stored, args.strategy, quorum=args.quorum, min_responses=args.min_responses)
     if args.json:
-        out.write(json.dumps(replay_document(replayed, stored)) + "\n")
+        write_out(out, json.dumps(replay_document(replayed, stored)) + "\n")
     else:
         recorded = stored.summary
         outcome = "would have decided" if replayed.decided else "would have ended undecided"
-        out.write(
+        write_out(
+            out,
             f"replay of {recorded.correlation_id} (recorded as {recorded.strategy}, "
             f"{_outcome(recorded)}) under {args.strategy}: "
             f"{outcome} after {replayed.elapsed_ms:.1f} ms; no supplier was called\n"
+            + format_table(replayed),
         )
-        out.write(format_table(replayed))
     return EXIT_DECIDED if replayed.decided else EXIT_UNDECIDED

@@ -19,14 +19,14 @@ from typing import TextIO
 from core._broker_config import mask_url
 from core._config import load_config
 from core._errors import TransportError
-from core.cli._common import Subparsers, add_command, add_verbose, described
+from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
 from core.cli._types import number_between
 from core.fleet._broker_responder import BrokerResponder
 from core.fleet._fleet import DEFAULT_SEED
 
 __all__ = ["add_parser", "run_responder"]
 
-EXIT_OK, EXIT_BROKER = 0, 1
+EXIT_BROKER = 1
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -67,11 +67,11 @@ async def _run(responder: BrokerResponder, out: TextIO) -> None:
     assert serving is not None
 
     def ready() -> None:
-        out.write(
+        write_out(
+            out,
             f"responder ready: {responder.name} on {responder.kind} "
-            f"{mask_url(responder.url)} {responder.destination}; Ctrl-C to stop\n"
+            f"{mask_url(responder.url)} {responder.destination}; Ctrl-C to stop\n",
         )
-        out.flush()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, serving.cancel)

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import sys
 from datetime import datetime
@@ -21,12 +20,10 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
-from core.cli._common import Subparsers, add_command, add_verbose, described
+from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
 from core.cli._types import number_between, seconds
 
 __all__ = ["add_parser", "describe_event", "run_watch"]
-
-EXIT_OK = 0
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -103,13 +100,6 @@ def _line(entry: dict[str, Any]) -> str:
     return f"{entry['ts']}  {entry['supplier']}  {what}"
 
 
-def _silence(out: TextIO) -> None:
-    """After a broken pipe, make the interpreter's final flush of stdout a no-op."""
-    if out is sys.stdout:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
 def _with_interval(config: Config, interval: float | None) -> Config:
     if interval is None:
         return config
@@ -124,12 +114,8 @@ async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
         entry = describe_event(event)
         if entry is None or stop.is_set():
             return
-        try:
-            out.write((json.dumps(entry) if args.json else _line(entry)) + "\n")
-            out.flush()
-        except OSError:  # the reader went away (`watch | head`): stop watching, quietly
-            stop.set()
-            _silence(out)
+        if not write_out(out, (json.dumps(entry) if args.json else _line(entry)) + "\n"):
+            stop.set()  # the reader went away (`watch | head`): stop watching, quietly
 
     loop = asyncio.get_running_loop()
     handled = []

@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,26 +13,9 @@ import pytest
 
 import core
 from tests.fleet.test_fleet_lifecycle import port_is_free
+from tests.support.cli import scatterdash, start
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def start(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gui.launcher",  # what the `scatterdash` console script runs
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def scatterdash(*args: str) -> tuple[int, str, str]:
-    process = await start(*args)
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def lines_until_ready(process: asyncio.subprocess.Process) -> list[str]:
