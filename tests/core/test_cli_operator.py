@@ -15,8 +15,10 @@ import subprocess
 import sys
 import termios
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 import core
 from core import Status
@@ -24,7 +26,7 @@ from core.cli import build_parser
 from core.cli._commands import COMMANDS
 from gui.launcher import HEADLESS_COMMANDS
 from tests.core.test_cli import scatterdash, write_config
-from tests.support.scripted import ScriptedFleet, hang, healthy, status
+from tests.support.scripted import Behaviour, ScriptedFleet, hang, healthy, quote_body, status
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -197,6 +199,48 @@ async def test_verbose_says_what_each_supplier_did_and_vv_where(tmp_path: Path) 
         detail = [line for line in err.splitlines() if line.startswith("supplier ")]
         assert f"127.0.0.1:{fleet.suppliers['acme'].port}/quote" in detail[0]
         assert "plain http" in detail[0] and "timeout 2 s" in detail[0] and "sent +" in detail[0]
+
+
+def _closes_after_each_reply() -> Behaviour:
+    async def behave(http: web.Request, request: dict[str, Any]) -> web.StreamResponse:
+        response = web.json_response(quote_body(request))
+        response.force_close()  # "Connection: close": the client must not reuse it
+        return response
+
+    return behave
+
+
+async def test_vv_logs_each_connection_and_never_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_KEY", "key-s3cret-Xy7")
+    async with ScriptedFleet({"acme": healthy(), "closer": _closes_after_each_reply()}) as fleet:
+        acme, closer = fleet.suppliers["acme"], fleet.suppliers["closer"]
+        config = tmp_path / "suppliers.toml"
+        config.write_text(
+            '[[suppliers]]\nname = "acme"\napi_key_env = "ACME_KEY"\n'
+            f'url = "http://ops:pw-s3cret-Qq1@127.0.0.1:{acme.port}/quote?token=tok-s3cret"\n'
+            f'[[suppliers]]\nname = "closer"\nurl = "{closer.url}"\n'
+        )
+        args = ("compare", "--config", str(config), "--product", "P", "--quantity", "1")
+        code, _, err = await scatterdash(*args, "--strategy", "all", "-vv")
+        assert code == 0, err
+        assert acme.calls == closer.calls == 1
+        _, _, quiet = await scatterdash(*args, "-v")
+    connections = [line for line in err.splitlines() if "scatterdash.http:" in line]
+    for port in (acme.port, closer.port):
+        (new,) = [
+            line for line in connections if f"new connection to http://127.0.0.1:{port}," in line
+        ]
+        assert new.endswith(" ms") and ", direct, plain, connected in " in new
+    (closed,) = [
+        line for line in connections if f"127.0.0.1:{closer.port}" in line and "clos" in line
+    ]
+    assert "no keep-alive" in closed or "closed by the server" in closed
+    assert not [line for line in connections if f"127.0.0.1:{acme.port}" in line and "clos" in line]
+    for secret in ("key-s3cret-Xy7", "pw-s3cret-Qq1", "tok-s3cret"):
+        assert secret not in err
+    assert "scatterdash.http" not in quiet  # -v: no connection detail
 
 
 async def _compare_with_stderr_on(stderr: int, config: Path) -> tuple[int, str]:
