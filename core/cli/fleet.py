@@ -1,6 +1,8 @@
 """``scatterdash fleet``: run simulated suppliers in the foreground until interrupted.
 
-Without ``--profile`` or ``--suppliers`` it runs the demo profile (resources/demo.toml)
+Of a ``--profile`` config it runs the HTTP suppliers; broker suppliers are served by
+``scatterdash responder`` (a note on stderr names each). Without ``--profile`` or
+``--suppliers`` it runs the demo profile (resources/demo.toml)
 on that file's ports, 9101–9112, so ``scatterdash compare --config resources/demo.toml``
 works against it. Exit codes: 0 after SIGINT/SIGTERM, 1 when a port cannot be bound,
 2 for usage or config errors.
@@ -19,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from core._config import load_config
 from core._resources import resource
 from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
 from core.cli._types import number_between, whole_number
@@ -95,12 +98,18 @@ def _build(args: argparse.Namespace) -> Fleet:
             latency_scale=args.latency_scale,
             control_port=args.control_port,
         )
-    return fleet_from_profile(
-        args.profile or resource(DEMO_PROFILE),
-        seed,
-        latency_scale=args.latency_scale,
-        control_port=args.control_port,
+    path = args.profile or resource(DEMO_PROFILE)
+    fleet = fleet_from_profile(
+        path, seed, latency_scale=args.latency_scale, control_port=args.control_port
     )
+    for supplier in load_config(path).suppliers:
+        if supplier.transport != "http":
+            sys.stderr.write(
+                f"scatterdash: fleet: {supplier.name} ({supplier.transport}) is not run here: "
+                f"broker suppliers are served by `scatterdash responder --config {path} "
+                f"--name {supplier.name}`\n"
+            )
+    return fleet
 
 
 def _raise_file_limit(suppliers: int) -> None:
