@@ -24,10 +24,14 @@ only prints), never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import os
 import re
+import signal
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, TextIO
 
@@ -43,11 +47,13 @@ __all__ = [
     "add_command",
     "add_verbose",
     "add_version",
+    "aligned",
     "configure_logging",
     "described",
     "plain",
     "reader_gone",
     "scatterdash_version",
+    "stop_signals",
     "write_out",
 ]
 
@@ -156,3 +162,32 @@ def reader_gone(out: TextIO | None = None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
     finally:
         os.close(devnull)
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells as lines of left-aligned columns, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+@contextlib.contextmanager
+def stop_signals(stop: Callable[[], object]) -> Iterator[None]:
+    """Call ``stop`` on SIGINT (Ctrl-C) or SIGTERM while inside; in a running event loop.
+
+    Where the loop cannot handle signals (not the main thread, Windows), Ctrl-C stays a
+    KeyboardInterrupt: exit 130, from :func:`core.cli.main`.
+    """
+    loop = asyncio.get_running_loop()
+    handled = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop)
+            handled.append(signum)
+    try:
+        yield
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)

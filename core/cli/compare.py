@@ -21,6 +21,7 @@ from core.cli._common import (
     UsageError,
     add_command,
     add_verbose,
+    aligned,
     described,
     write_out,
 )
@@ -206,9 +207,4 @@ def format_table(comparison: Comparison) -> str:
                 result.error or "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        lines.append(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + aligned(rows)) + "\n"

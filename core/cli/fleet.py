@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import os
 import resource as rlimit
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,15 @@ from typing import TextIO
 
 from core._config import load_config
 from core._resources import resource
-from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between, whole_number
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
@@ -139,10 +146,7 @@ def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
 
 async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    with stop_signals(stop.set):
         async with fleet:
             width = max(len(s.name) for s in fleet.suppliers)
             lines = []
@@ -164,9 +168,6 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
             )
             write_out(out, "\n".join(lines) + "\n")  # a reader that left: serve on, quietly
             await stop.wait()
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
 
 
 def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

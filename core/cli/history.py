@@ -24,10 +24,11 @@ from core.cli._common import (
     Subparsers,
     add_command,
     add_verbose,
+    aligned,
     described,
     write_out,
 )
-from core.cli._types import product_id, whole_number
+from core.cli._types import iso_date, product_id, whole_number
 from core.cli.compare import format_table
 from core.storage import (
     HistoryDatabase,
@@ -45,20 +46,9 @@ from core.storage import (
     write_history_json,
 )
 
-__all__ = ["add_parser", "iso_date"]
+__all__ = ["add_parser"]
 
 Handler = Callable[[HistoryDatabase, argparse.Namespace, TextIO], int]
-
-
-def iso_date(text: str) -> float:
-    """An ISO-8601 date or date-time (local time unless it says otherwise) → seconds."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO-8601 date: {text!r} (e.g. 2026-11-28 or 2026-11-28T14:00)"
-        ) from None
-    return moment.timestamp()
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -92,12 +82,12 @@ def add_parser(subparsers: Subparsers) -> None:
         help=described("at most this many comparisons, 0 for all", 100),
     )
     listing.add_argument("--json", action="store_true", help="print one JSON array on stdout")
-    listing.set_defaults(handler=_run(_list))
+    listing.set_defaults(handler=_with_history(_list))
 
     show = add_command(commands, "show", summary="one comparison, as compare printed it")
     _add_correlation_id(show)
     show.add_argument("--json", action="store_true", help="print the object compare --json printed")
-    show.set_defaults(handler=_run(_show))
+    show.set_defaults(handler=_with_history(_show))
 
     export = add_command(commands, "export", summary="every recorded comparison as CSV or JSON")
     export.add_argument(
@@ -114,7 +104,7 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="PATH",
         help=described("file to write the export to", "stdout"),
     )
-    export.set_defaults(handler=_run(_export))
+    export.set_defaults(handler=_with_history(_export))
 
     what_if = add_command(
         commands,
@@ -149,7 +139,7 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="print one JSON object on stdout: compare --json's, plus replayed_from",
     )
-    what_if.set_defaults(handler=_run(_replay))
+    what_if.set_defaults(handler=_with_history(_replay))
 
     for sub in (listing, show, export, what_if):
         add_verbose(sub)
@@ -176,7 +166,9 @@ def _add_correlation_id(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
+def _with_history(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    """The sub-command's handler, given the history database opened (and closed after)."""
+
     def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         path = default_database_path()
         try:
@@ -237,11 +229,7 @@ def _list_table(summaries: list[HistorySummary]) -> str:
                 _outcome(s),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
-        for row in rows
-    )
+    return "".join(line + "\n" for line in aligned(rows))
 
 
 def _find(database: HistoryDatabase, correlation_id: str) -> StoredComparison | None:

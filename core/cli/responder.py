@@ -12,14 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import sys
 from typing import TextIO
 
 from core._broker_config import mask_url
 from core._config import load_config
 from core._errors import TransportError
-from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between
 from core.fleet._broker_responder import BrokerResponder
 from core.fleet._fleet import DEFAULT_SEED
@@ -62,7 +69,6 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 async def _run(responder: BrokerResponder, out: TextIO) -> None:
-    loop = asyncio.get_running_loop()
     serving = asyncio.current_task()
     assert serving is not None
 
@@ -73,14 +79,8 @@ async def _run(responder: BrokerResponder, out: TextIO) -> None:
             f"{mask_url(responder.url)} {responder.destination}; Ctrl-C to stop\n",
         )
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, serving.cancel)
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await responder.serve(ready)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+    with stop_signals(serving.cancel), contextlib.suppress(asyncio.CancelledError):
+        await responder.serve(ready)
 
 
 def run_responder(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -20,7 +19,15 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
-from core.cli._common import EXIT_OK, Subparsers, add_command, add_verbose, described, write_out
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between, seconds
 
 __all__ = ["add_parser", "describe_event", "run_watch"]
@@ -117,22 +124,13 @@ async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
         if not write_out(out, (json.dumps(entry) if args.json else _line(entry)) + "\n"):
             stop.set()  # the reader went away (`watch | head`): stop watching, quietly
 
-    loop = asyncio.get_running_loop()
-    handled = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
-            handled.append(signum)
-    try:
+    with stop_signals(stop.set):
         async with PriceComparator(_with_interval(config, args.interval)) as comparator:
             comparator.events.subscribe(show)
             comparator.start_health_monitor()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(args.duration):
                     await stop.wait()
-    finally:
-        for signum in handled:
-            loop.remove_signal_handler(signum)
 
 
 async def _watch_demo(args: argparse.Namespace, out: TextIO) -> None:
