@@ -67,10 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output cut short by its reader (`| head -1`): nothing to say
         reader_gone()
         return EXIT_OK
-    except ConfigError as exc:
-        print(f"scatterdash: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:
+    except (ConfigError, ValueError) as exc:  # ValueError: UsageError and bad values
         print(f"scatterdash: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
