@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core._broker_config import TransportKind, check_transport_keys
+from core._broker_config import TransportKind, check_transport_keys, mask_url
 from core._errors import ConfigError
 from core._proxy_setting import ProxySetting
 from core._validation import Number, describe
@@ -152,11 +152,11 @@ class SupplierConfig(_Section):
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL with a host")
+            raise ValueError(f"{mask_url(value)!r} is not an http(s) URL with a host")
         try:
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
-            raise ValueError(f"{value!r} has an invalid port") from None
+            raise ValueError(f"{mask_url(value)!r} has an invalid port") from None
         return value
 
 

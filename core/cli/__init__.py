@@ -1,25 +1,38 @@
 """The headless command line: ``scatterdash SUBCOMMAND``, one module per sub-command.
 
 Exit codes: 0 success (a comparison decided), 1 a comparison undecided, 2 usage or config
-error (one line on stderr, never a traceback).
+error (one line on stderr, never a traceback). Output cut short by its reader (``| head -1``)
+changes nothing: no traceback, the same exit code (0 for a command that only prints).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from core._errors import ConfigError
-from core.cli._common import EXIT_USAGE, HelpFormatter, add_version, configure_logging, plain
-from core.cli.compare import add_compare_parser
-from core.cli.history import add_history_parser
-from core.cli.watch import add_watch_parser
+from core.cli._commands import COMMANDS
+from core.cli._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    HelpFormatter,
+    add_command,
+    add_version,
+    configure_logging,
+    plain,
+    reader_gone,
+)
 
 __all__ = ["build_parser", "command_summaries", "configure_logging", "main"]
 
 
-def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
+def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``load``: the sub-commands to import (``None``: all).
+
+    The others get their one line and nothing more, enough for ``scatterdash --help``.
+    """
     parser = argparse.ArgumentParser(
         prog="scatterdash", description=plain(__doc__), formatter_class=HelpFormatter
     )
@@ -27,40 +40,34 @@ def build_parser(*, with_fleet: bool = True) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", required=True, title="commands", metavar="COMMAND"
     )
-    add_compare_parser(subparsers)
-    add_history_parser(subparsers)
-    add_watch_parser(subparsers)
-    if with_fleet:  # the simulation (and aiohttp) costs ~150 ms to import: only when asked
-        from core.cli.fleet import add_fleet_parser
-
-        add_fleet_parser(subparsers)
-        from core.cli.responder import add_responder_parser
-
-        add_responder_parser(subparsers)
+    for name, (module, _) in COMMANDS.items():
+        if load is None or name in load:
+            importlib.import_module(module).add_parser(subparsers)
+        else:
+            add_command(subparsers, name)
     return parser
 
 
 def command_summaries() -> str:
     """The sub-commands, one line each, for the window's ``scatterdash --help``."""
-    parser = build_parser()
     lines = ["commands (scatterdash COMMAND --help for their options):"]
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        for choice in getattr(action, "_choices_actions", ()):
-            lines.append(f"  {choice.dest:<12}{choice.help}")
+    lines += [f"  {name:<12}{summary}" for name, (_, summary) in COMMANDS.items()]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_fleet=argv[:1] != ["compare"])
+    parser = build_parser(load=argv[:1])  # only the sub-command being run is imported
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:
-        return int(args.handler(args))
-    except ConfigError as exc:
-        print(f"scatterdash: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # output cut short by its reader (`| head -1`): nothing to say
+        reader_gone()
+        return EXIT_OK
+    except (ConfigError, ValueError) as exc:  # ValueError: UsageError and bad values
         print(f"scatterdash: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

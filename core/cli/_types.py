@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from datetime import datetime
 
-__all__ = ["number_between", "product_id", "seconds", "whole_number"]
+__all__ = ["iso_date", "number_between", "product_id", "seconds", "whole_number"]
 
 
 def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -52,3 +53,14 @@ def product_id(text: str) -> str:
     if not text.strip() or len(text) > 200:
         raise argparse.ArgumentTypeError("must be 1 to 200 characters")
     return text
+
+
+def iso_date(text: str) -> float:
+    """An ISO-8601 date or date-time (local time unless it says otherwise) → seconds."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 date: {text!r} (e.g. 2026-11-28 or 2026-11-28T14:00)"
+        ) from None
+    return moment.timestamp()

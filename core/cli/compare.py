@@ -21,20 +21,20 @@ from core.cli._common import (
     UsageError,
     add_command,
     add_verbose,
+    aligned,
     described,
+    write_out,
 )
 from core.cli._progress import LiveProgress
 from core.cli._recording import CliHistory, add_fallback_argument
 from core.cli._report import report_suppliers
 from core.cli._types import product_id, seconds, whole_number
 
-__all__ = ["add_compare_parser", "check_reachable", "format_table", "run_compare"]
+__all__ = ["add_parser", "check_reachable", "format_table", "run_compare"]
 
 
-def add_compare_parser(subparsers: Subparsers) -> None:
-    parser = add_command(
-        subparsers, "compare", "run one price comparison headless and print the outcome", __doc__
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "compare", __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--config",
@@ -162,9 +162,9 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         check_reachable(config, args)  # before any connection is made
         comparison = asyncio.run(_compare(config, args, history))
     if args.json:
-        out.write(json.dumps(history.document(comparison)) + "\n")
+        write_out(out, json.dumps(history.document(comparison)) + "\n")
     else:
-        out.write(format_table(comparison) + history.fallback_text())
+        write_out(out, format_table(comparison) + history.fallback_text())
     return EXIT_DECIDED if comparison.decided else EXIT_UNDECIDED
 
 
@@ -207,9 +207,4 @@ def format_table(comparison: Comparison) -> str:
                 result.error or "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        lines.append(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + aligned(rows)) + "\n"

@@ -1,6 +1,8 @@
 """``scatterdash fleet``: run simulated suppliers in the foreground until interrupted.
 
-Without ``--profile`` or ``--suppliers`` it runs the demo profile (resources/demo.toml)
+Of a ``--profile`` config it runs the HTTP suppliers; broker suppliers are served by
+``scatterdash responder`` (a note on stderr names each). Without ``--profile`` or
+``--suppliers`` it runs the demo profile (resources/demo.toml)
 on that file's ports, 9101–9112, so ``scatterdash compare --config resources/demo.toml``
 works against it. Exit codes: 0 after SIGINT/SIGTERM, 1 when a port cannot be bound,
 2 for usage or config errors.
@@ -13,29 +15,35 @@ import asyncio
 import contextlib
 import os
 import resource as rlimit
-import signal
 import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from core._config import load_config
 from core._resources import resource
-from core.cli._common import Subparsers, add_command, add_verbose, described
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between, whole_number
 from core.fleet._build import DEMO_PROFILE, fleet_from_profile, generated_fleet
 from core.fleet._fleet import DEFAULT_SEED, Fleet
 from core.fleet._toml import dump_config
 
-__all__ = ["add_fleet_parser", "run_fleet", "write_config"]
+__all__ = ["add_parser", "run_fleet", "write_config"]
 
-EXIT_OK, EXIT_PORT, EXIT_USAGE = 0, 1, 2
+EXIT_PORT = 1
 MAX_SUPPLIERS = 5000
 
 
-def add_fleet_parser(subparsers: Subparsers) -> None:
-    parser = add_command(
-        subparsers, "fleet", "run simulated suppliers on 127.0.0.1 until interrupted", __doc__
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "fleet", __doc__)
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--profile",
@@ -97,12 +105,18 @@ def _build(args: argparse.Namespace) -> Fleet:
             latency_scale=args.latency_scale,
             control_port=args.control_port,
         )
-    return fleet_from_profile(
-        args.profile or resource(DEMO_PROFILE),
-        seed,
-        latency_scale=args.latency_scale,
-        control_port=args.control_port,
+    path = args.profile or resource(DEMO_PROFILE)
+    fleet = fleet_from_profile(
+        path, seed, latency_scale=args.latency_scale, control_port=args.control_port
     )
+    for supplier in load_config(path).suppliers:
+        if supplier.transport != "http":
+            sys.stderr.write(
+                f"scatterdash: fleet: {supplier.name} ({supplier.transport}) is not run here: "
+                f"broker suppliers are served by `scatterdash responder --config {path} "
+                f"--name {supplier.name}`\n"
+            )
+    return fleet
 
 
 def _raise_file_limit(suppliers: int) -> None:
@@ -132,16 +146,14 @@ def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
 
 async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    with stop_signals(stop.set):
         async with fleet:
             width = max(len(s.name) for s in fleet.suppliers)
+            lines = []
             for supplier in fleet.suppliers:
                 note = f"  ({', '.join(supplier.faults.active)})" if supplier.faults.active else ""
-                out.write(f"{supplier.name:<{width}}  {supplier.url}{note}\n")
-            out.write(f"{'control':<{width}}  {fleet.control_url}/suppliers\n")
+                lines.append(f"{supplier.name:<{width}}  {supplier.url}{note}")
+            lines.append(f"{'control':<{width}}  {fleet.control_url}/suppliers")
             if args.write_config:
                 header = (
                     f"client config for a running `scatterdash fleet` (seed {fleet.seed});\n"
@@ -149,16 +161,13 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
                     f"{fleet.seed}`"
                 )
                 write_config(fleet, args.write_config, header)
-                out.write(f"wrote the client config to {args.write_config}\n")
-            out.write(
+                lines.append(f"wrote the client config to {args.write_config}")
+            lines.append(
                 f"fleet ready: {len(fleet.suppliers)} suppliers on 127.0.0.1 "
-                f"(seed {fleet.seed}); Ctrl-C to stop\n"
+                f"(seed {fleet.seed}); Ctrl-C to stop"
             )
-            out.flush()
+            write_out(out, "\n".join(lines) + "\n")  # a reader that left: serve on, quietly
             await stop.wait()
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
 
 
 def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -17,8 +16,19 @@ from pathlib import Path
 from typing import TextIO
 
 from core._config import STRATEGIES
-from core.cli._common import EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE, add_verbose
-from core.cli._types import product_id, whole_number
+from core.cli._common import (
+    EXIT_DECIDED,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    Subparsers,
+    add_command,
+    add_verbose,
+    aligned,
+    described,
+    write_out,
+)
+from core.cli._types import iso_date, product_id, whole_number
 from core.cli.compare import format_table
 from core.storage import (
     HistoryDatabase,
@@ -36,64 +46,129 @@ from core.storage import (
     write_history_json,
 )
 
-__all__ = ["add_history_parser", "iso_date"]
+__all__ = ["add_parser"]
 
 Handler = Callable[[HistoryDatabase, argparse.Namespace, TextIO], int]
 
 
-def iso_date(text: str) -> float:
-    """An ISO-8601 date or date-time (local time unless it says otherwise) → seconds."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO-8601 date: {text!r} (e.g. 2026-11-28 or 2026-11-28T14:00)"
-        ) from None
-    return moment.timestamp()
-
-
-def add_history_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "history", help="list, show, export and replay recorded comparisons"
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "history", __doc__)
+    commands = parser.add_subparsers(
+        dest="history_command",
+        required=True,
+        title="commands",
+        metavar="COMMAND",
+        help="what to do with the history (required)",
     )
-    commands = parser.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
 
-    listing = commands.add_parser("list", help="recorded comparisons, newest first")
-    listing.add_argument("--product", type=product_id, metavar="SKU")
-    listing.add_argument("--supplier", metavar="NAME", help="comparisons this supplier was in")
-    listing.add_argument("--since", type=iso_date, metavar="ISO-DATE")
+    listing = add_command(commands, "list", summary="recorded comparisons, newest first")
     listing.add_argument(
-        "--limit", type=whole_number(0), default=100, metavar="N", help="default 100; 0: all"
+        "--product",
+        type=product_id,
+        metavar="SKU",
+        help=described("only comparisons for this product id", "every product"),
     )
-    listing.add_argument("--json", action="store_true", help="print one JSON array")
-    listing.set_defaults(handler=_run(_list))
-
-    show = commands.add_parser("show", help="one comparison, as compare printed it")
-    show.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
-    show.add_argument("--json", action="store_true", help="the compare --json object")
-    show.set_defaults(handler=_run(_show))
-
-    export = commands.add_parser("export", help="every recorded comparison as CSV or JSON")
-    export.add_argument("--format", required=True, choices=("csv", "json"))
-    export.add_argument("--since", type=iso_date, metavar="ISO-DATE")
-    export.add_argument("--output", type=Path, metavar="PATH", help="default: stdout")
-    export.set_defaults(handler=_run(_export))
-
-    what_if = commands.add_parser(
-        "replay", help="re-decide a recorded comparison under another strategy, offline"
+    listing.add_argument(
+        "--supplier",
+        metavar="NAME",
+        help=described("only comparisons this supplier was in", "every supplier"),
     )
-    what_if.add_argument("correlation_id", metavar="CORRELATION_ID", help="or its unique start")
-    what_if.add_argument("--strategy", required=True, choices=STRATEGIES)
-    what_if.add_argument("--quorum", type=whole_number(1), metavar="K")
-    what_if.add_argument("--min-responses", type=whole_number(0), default=1, metavar="M")
-    what_if.add_argument("--json", action="store_true", help="print one JSON object")
-    what_if.set_defaults(handler=_run(_replay))
+    _add_since(listing)
+    listing.add_argument(
+        "--limit",
+        type=whole_number(0),
+        default=100,
+        metavar="N",
+        help=described("at most this many comparisons, 0 for all", 100),
+    )
+    listing.add_argument("--json", action="store_true", help="print one JSON array on stdout")
+    listing.set_defaults(handler=_with_history(_list))
+
+    show = add_command(commands, "show", summary="one comparison, as compare printed it")
+    _add_correlation_id(show)
+    show.add_argument("--json", action="store_true", help="print the object compare --json printed")
+    show.set_defaults(handler=_with_history(_show))
+
+    export = add_command(commands, "export", summary="every recorded comparison as CSV or JSON")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=("csv", "json"),
+        help="csv: one row per supplier outcome; json: one array of compare --json "
+        "objects (required)",
+    )
+    _add_since(export)
+    export.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help=described("file to write the export to", "stdout"),
+    )
+    export.set_defaults(handler=_with_history(_export))
+
+    what_if = add_command(
+        commands,
+        "replay",
+        summary="re-decide a recorded comparison under another strategy, offline",
+    )
+    _add_correlation_id(what_if)
+    what_if.add_argument(
+        "--strategy",
+        required=True,
+        choices=STRATEGIES,
+        help="strategy to re-decide with: all, first, majority or best (required)",
+    )
+    what_if.add_argument(
+        "--quorum",
+        type=whole_number(1),
+        metavar="K",
+        help=described(
+            "for majority: agreeing quotes needed",
+            "more than half of the suppliers the recording queried",
+        ),
+    )
+    what_if.add_argument(
+        "--min-responses",
+        type=whole_number(1),
+        default=1,
+        metavar="M",
+        help=described("for all and best: valid quotes needed to decide, at least 1", 1),
+    )
+    what_if.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object on stdout: compare --json's, plus replayed_from",
+    )
+    what_if.set_defaults(handler=_with_history(_replay))
 
     for sub in (listing, show, export, what_if):
         add_verbose(sub)
 
 
-def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
+def _add_since(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        type=iso_date,
+        metavar="ISO-DATE",
+        help=described(
+            "only comparisons recorded from then on, e.g. 2026-11-28 or 2026-11-28T14:00 "
+            "(local time unless it names a zone)",
+            "all recorded",
+        ),
+    )
+
+
+def _add_correlation_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "correlation_id",
+        metavar="CORRELATION_ID",
+        help="the comparison's correlation id, or any unique start of it (required)",
+    )
+
+
+def _with_history(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    """The sub-command's handler, given the history database opened (and closed after)."""
+
     def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         path = default_database_path()
         try:
@@ -104,9 +179,6 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
             return EXIT_USAGE
         try:
             return handler(database, args, out)
-        except BrokenPipeError:  # `history export | head`: the reader has what it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return EXIT_DECIDED
         except HistoryUnavailable as exc:
             print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -125,10 +197,10 @@ def _list(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> i
     )
     summaries = database.comparisons(where)
     if args.json:
-        out.write(json.dumps([s.to_dict() for s in summaries]) + "\n")
+        write_out(out, json.dumps([s.to_dict() for s in summaries]) + "\n")
     else:
-        out.write(_list_table(summaries))
-    return EXIT_DECIDED
+        write_out(out, _list_table(summaries))
+    return EXIT_OK
 
 
 def _outcome(summary: HistorySummary) -> str:
@@ -157,11 +229,7 @@ def _list_table(summaries: list[HistorySummary]) -> str:
                 _outcome(s),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
-        for row in rows
-    )
+    return "".join(line + "\n" for line in aligned(rows))
 
 
 def _find(database: HistoryDatabase, correlation_id: str) -> StoredComparison | None:
@@ -180,25 +248,28 @@ def _show(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> i
     if stored is None:
         return EXIT_USAGE
     if args.json:
-        out.write(json.dumps(stored.document) + "\n")
-        return EXIT_DECIDED
+        write_out(out, json.dumps(stored.document) + "\n")
+        return EXIT_OK
     when = datetime.fromtimestamp(stored.summary.recorded_at).isoformat(sep=" ", timespec="seconds")
-    out.write(f"recorded {when} (from the {stored.summary.source})\n")
-    out.write(format_table(recorded_comparison(stored)))
-    return EXIT_DECIDED
+    write_out(
+        out,
+        f"recorded {when} (from the {stored.summary.source})\n"
+        + format_table(recorded_comparison(stored)),
+    )
+    return EXIT_OK
 
 
 def _export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> int:
     if args.output is None:
-        _write_export(database, args, out)
-        return EXIT_DECIDED
+        _write_export(database, args, out)  # a reader that leaves early: see core.cli.main
+        return EXIT_OK
     try:
         with args.output.open("w", newline="", encoding="utf-8") as file:
             _write_export(database, args, file)
     except OSError as exc:
         print(f"scatterdash: {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_DECIDED
+    return EXIT_OK
 
 
 def _write_export(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) -> None:
@@ -214,14 +285,15 @@ def _replay(database: HistoryDatabase, args: argparse.Namespace, out: TextIO) ->
         return EXIT_USAGE
     replayed = replay(stored, args.strategy, quorum=args.quorum, min_responses=args.min_responses)
     if args.json:
-        out.write(json.dumps(replay_document(replayed, stored)) + "\n")
+        write_out(out, json.dumps(replay_document(replayed, stored)) + "\n")
     else:
         recorded = stored.summary
         outcome = "would have decided" if replayed.decided else "would have ended undecided"
-        out.write(
+        write_out(
+            out,
             f"replay of {recorded.correlation_id} (recorded as {recorded.strategy}, "
             f"{_outcome(recorded)}) under {args.strategy}: "
             f"{outcome} after {replayed.elapsed_ms:.1f} ms; no supplier was called\n"
+            + format_table(replayed),
         )
-        out.write(format_table(replayed))
     return EXIT_DECIDED if replayed.decided else EXIT_UNDECIDED

@@ -12,68 +12,75 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import sys
 from typing import TextIO
 
 from core._broker_config import mask_url
 from core._config import load_config
 from core._errors import TransportError
-from core.cli._common import add_verbose
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between
 from core.fleet._broker_responder import BrokerResponder
 from core.fleet._fleet import DEFAULT_SEED
 
-__all__ = ["add_responder_parser", "run_responder"]
+__all__ = ["add_parser", "run_responder"]
 
-EXIT_OK, EXIT_BROKER = 0, 1
+EXIT_BROKER = 1
 
 
-def add_responder_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    parser = subparsers.add_parser(
-        "responder",
-        help="serve one broker supplier of a config as a simulated supplier",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--config", required=True, metavar="FILE", help="the client config")
-    parser.add_argument("--name", required=True, metavar="SUPPLIER", help="the supplier to serve")
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "responder", __doc__)
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help="simulation seed"
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="TOML config with the broker supplier to serve (required)",
+    )
+    parser.add_argument(
+        "--name",
+        required=True,
+        metavar="SUPPLIER",
+        help="name of the broker supplier in that config to serve (required)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="S",
+        help=described("simulation seed, a whole number", DEFAULT_SEED),
     )
     parser.add_argument(
         "--latency-scale",
         type=number_between(0, 1000),
         default=1.0,
         metavar="X",
-        help="multiply every drawn latency by X (0: answer at once)",
+        help=described("multiply every drawn latency by X, 0 to 1000 (0: answer at once)", 1.0),
     )
-    add_verbose(parser)
+    add_verbose(parser, "log more on stderr: -v each request, -vv for debug")
     parser.set_defaults(handler=run_responder)
 
 
 async def _run(responder: BrokerResponder, out: TextIO) -> None:
-    loop = asyncio.get_running_loop()
     serving = asyncio.current_task()
     assert serving is not None
 
     def ready() -> None:
-        out.write(
+        write_out(
+            out,
             f"responder ready: {responder.name} on {responder.kind} "
-            f"{mask_url(responder.url)} {responder.destination}; Ctrl-C to stop\n"
+            f"{mask_url(responder.url)} {responder.destination}; Ctrl-C to stop\n",
         )
-        out.flush()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, serving.cancel)
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await responder.serve(ready)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+    with stop_signals(serving.cancel), contextlib.suppress(asyncio.CancelledError):
+        await responder.serve(ready)
 
 
 def run_responder(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

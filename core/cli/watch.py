@@ -12,8 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import signal
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -21,31 +19,49 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
-from core.cli._common import add_verbose
+from core.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_verbose,
+    described,
+    stop_signals,
+    write_out,
+)
 from core.cli._types import number_between, seconds
 
-__all__ = ["add_watch_parser", "describe_event", "run_watch"]
-
-EXIT_OK = 0
+__all__ = ["add_parser", "describe_event", "run_watch"]
 
 
-def add_watch_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "watch", help="probe the suppliers' health and print every probe and breaker change"
-    )
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "watch", __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", metavar="FILE", help="TOML config with the suppliers")
-    source.add_argument("--demo", action="store_true", help="watch the embedded demo fleet")
+    source.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config with the suppliers to probe (required: this or --demo)",
+    )
+    source.add_argument(
+        "--demo", action="store_true", help="watch the embedded demo fleet instead of a config"
+    )
     parser.add_argument(
         "--interval",
         type=number_between(0.05, 3600),
         metavar="S",
-        help="seconds between probes of one supplier (default: [health] interval, 5)",
+        help=described(
+            "time between two probes of one supplier, in seconds, 0.05 to 3600",
+            "the config's [health] interval, 5",
+        ),
     )
     parser.add_argument(
-        "--duration", type=seconds, metavar="S", help="stop after this long (default: never)"
+        "--duration",
+        type=seconds,
+        metavar="S",
+        help=described("stop after this long, in seconds", "run until interrupted"),
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per line on stdout"
+    )
     add_verbose(parser)
     parser.set_defaults(handler=run_watch)
 
@@ -91,13 +107,6 @@ def _line(entry: dict[str, Any]) -> str:
     return f"{entry['ts']}  {entry['supplier']}  {what}"
 
 
-def _silence(out: TextIO) -> None:
-    """After a broken pipe, make the interpreter's final flush of stdout a no-op."""
-    if out is sys.stdout:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
 def _with_interval(config: Config, interval: float | None) -> Config:
     if interval is None:
         return config
@@ -112,29 +121,16 @@ async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
         entry = describe_event(event)
         if entry is None or stop.is_set():
             return
-        try:
-            out.write((json.dumps(entry) if args.json else _line(entry)) + "\n")
-            out.flush()
-        except OSError:  # the reader went away (`watch | head`): stop watching, quietly
-            stop.set()
-            _silence(out)
+        if not write_out(out, (json.dumps(entry) if args.json else _line(entry)) + "\n"):
+            stop.set()  # the reader went away (`watch | head`): stop watching, quietly
 
-    loop = asyncio.get_running_loop()
-    handled = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
-            handled.append(signum)
-    try:
+    with stop_signals(stop.set):
         async with PriceComparator(_with_interval(config, args.interval)) as comparator:
             comparator.events.subscribe(show)
             comparator.start_health_monitor()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(args.duration):
                     await stop.wait()
-    finally:
-        for signum in handled:
-            loop.remove_signal_handler(signum)
 
 
 async def _watch_demo(args: argparse.Namespace, out: TextIO) -> None:

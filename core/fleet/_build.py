@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from core._config import load_config
+from core._errors import ConfigError
 from core._resources import resource
 from core.fleet._fleet import DEFAULT_SEED, Fleet
 from core.fleet._generate import generate_profiles
@@ -28,12 +29,19 @@ def fleet_from_profile(
 ) -> Fleet:
     """A fleet (not started) of the suppliers in a config file, with their ``sim`` tables.
 
-    They listen on the ports of their URLs (which must be http://127.0.0.1:PORT/quote;
+    Broker suppliers are left out (``scatterdash responder`` serves them); a config with
+    none but those is a ConfigError. They listen on the ports of their URLs (which must be http://127.0.0.1:PORT/quote;
     port 0 picks a free one), or all on free ports when ``ephemeral``. The file's
     ``[defaults]`` and ``[breaker]`` go into ``fleet.config``. Raises ConfigError.
     """
     config = load_config(path)
     profiles = profiles_from_config(config)
+    if not profiles:  # every supplier is a broker supplier
+        names = ", ".join(s.name for s in config.suppliers)
+        raise ConfigError(
+            f"{config.source}: no HTTP supplier to simulate ({names}): "
+            "broker suppliers are served by `scatterdash responder`"
+        )
     if ephemeral:
         profiles = [dataclasses.replace(p, port=0) for p in profiles]
     return Fleet(

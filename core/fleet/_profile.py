@@ -116,7 +116,7 @@ def _loopback_port(url: str, where: str) -> int:
         raise ConfigError(f"{where}.url: a simulated supplier needs an http URL on 127.0.0.1")
     if parts.path != QUOTE_PATH:
         raise ConfigError(f"{where}.url: a simulated supplier answers on {QUOTE_PATH} only")
-    return parts.port or 80
+    return 80 if parts.port is None else parts.port  # port 0: any free port
 
 
 def _profile(supplier: SupplierConfig, index: int, source: str) -> SupplierProfile:
@@ -130,5 +130,12 @@ def _profile(supplier: SupplierConfig, index: int, source: str) -> SupplierProfi
 
 
 def profiles_from_config(config: Config) -> list[SupplierProfile]:
-    """One profile per supplier, on the port of its URL; ConfigError names the key."""
-    return [_profile(s, i, config.source) for i, s in enumerate(config.suppliers)]
+    """One profile per HTTP supplier, on the port of its URL; ConfigError names the key.
+
+    Broker suppliers are left out: ``scatterdash responder`` serves those.
+    """
+    return [
+        _profile(s, i, config.source)
+        for i, s in enumerate(config.suppliers)
+        if s.transport == "http"
+    ]

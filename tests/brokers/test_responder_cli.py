@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 import core
 from tests.brokers._support import unique
+from tests.support.cli import start
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(90)]
-
-
-async def start(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gui.launcher",  # what the `scatterdash` console script runs
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def until_ready(process: asyncio.subprocess.Process) -> str:

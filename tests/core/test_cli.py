@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import scatterdash
 from tests.support.scripted import ScriptedFleet, healthy, status
 
 pytestmark = pytest.mark.timeout(60)
+
+__all__ = ["scatterdash", "write_config"]
 
 KEYS = {
     "correlation_id",
@@ -26,20 +27,6 @@ KEYS = {
     "suppliers",
     "elapsed_ms",
 }
-
-
-async def scatterdash(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gui.launcher",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def write_config(tmp_path: Path, fleet: ScriptedFleet, extra: str = "") -> Path:

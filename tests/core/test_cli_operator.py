@@ -11,54 +11,114 @@ import fcntl
 import json
 import os
 import struct
+import subprocess
 import sys
 import termios
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 import core
 from core import Status
 from core.cli import build_parser
+from core.cli._commands import COMMANDS
+from gui.launcher import HEADLESS_COMMANDS
 from tests.core.test_cli import scatterdash, write_config
-from tests.support.scripted import ScriptedFleet, hang, healthy, status
+from tests.support.scripted import Behaviour, ScriptedFleet, hang, healthy, quote_body, status
 
 pytestmark = pytest.mark.timeout(60)
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:  # type: ignore[type-arg]
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return found[0] if found else None
+
+
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(action.choices)
+    """Every sub-command, nested ones too: ``{"compare": …, "history list": …}``."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(prefix: str, parser: argparse.ArgumentParser) -> None:
+        action = _subparsers(parser)
+        for name, sub in (action.choices if action else {}).items():
+            path = f"{prefix} {name}".strip()
+            found[path] = sub
+            walk(path, sub)
+
+    walk("", build_parser())
+    return found
 
 
 async def test_help_lists_every_subcommand_with_a_line_each() -> None:
     code, out, _ = await scatterdash("--help")
     assert code == 0
-    for name in _subcommands():
-        summary = next(
-            a.help
-            for a in build_parser()._subparsers._group_actions[0]._choices_actions  # type: ignore[union-attr]
-            if a.dest == name
-        )
-        assert f"  {name}" in out and summary in out, name
+    action = _subparsers(build_parser())
+    assert action is not None
+    summaries = {choice.dest: choice.help for choice in action._choices_actions}
+    assert set(summaries) == set(action.choices) == set(COMMANDS) == HEADLESS_COMMANDS
+    lines = out.splitlines()
+    for name, summary in summaries.items():
+        assert summary and f"  {name:<12}{summary}" in lines, name
+        # one line each, also in an 80-column terminal
+        assert len(f"  {name:<12}{summary}") < 80, name
     assert "``" not in out
+
+
+def test_nested_subcommands_have_a_line_each() -> None:
+    for path, parser in _subcommands().items():
+        action = _subparsers(parser)
+        if action is None:
+            continue
+        assert action.help and "(required" in action.help, path
+        for choice in action._choices_actions:
+            assert choice.help and len(choice.help) > 10, f"{path} {choice.dest}"
 
 
 @pytest.mark.parametrize("name", sorted(_subcommands()))
 def test_every_option_says_what_it_is_and_its_default(name: str) -> None:
     parser = _subcommands()[name]
-    assert "``" not in parser.format_help()
+    assert parser.description and "``" not in parser.format_help()
     for action in parser._actions:
-        if isinstance(action, argparse._HelpAction):
+        if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
             continue
         flags = "/".join(action.option_strings) or action.dest
         assert action.help, f"{name} {flags}: no description"
         takes_value = action.nargs != 0
         if takes_value:
-            assert "(default: " in action.help or "(required" in action.help, (
-                f"{name} {flags}: help must end with its default: {action.help!r}"
-            )
+            assert action.help.endswith(")") and (
+                "(default: " in action.help or "(required" in action.help
+            ), f"{name} {flags}: help must end with its default: {action.help!r}"
+
+
+def test_only_the_subcommand_being_run_is_imported() -> None:
+    """``watch``, ``compare`` and ``history`` never load the simulated fleet (aiohttp)."""
+    code = (
+        "import sys\n"
+        "from core.cli import main\n"
+        "for argv in (['watch', '--help'], ['compare', '--help'], ['history', 'list', '--help'],"
+        " ['--help'], ['--version']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in sys.modules if m == 'aiohttp' or m.startswith('core.fleet')"
+        " or m == 'core.cli.fleet' or m == 'core.cli.responder'), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert done.stderr.strip() == "[]"
+    assert "responder" in done.stdout and "fleet" in done.stdout  # --help still names them
+    done = subprocess.run(
+        [sys.executable, "-m", "gui.launcher", "fleet", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert "--profile FILE" in done.stdout  # asked for: its own options
 
 
 def test_compare_options_name_their_unit() -> None:
@@ -139,6 +199,48 @@ async def test_verbose_says_what_each_supplier_did_and_vv_where(tmp_path: Path) 
         detail = [line for line in err.splitlines() if line.startswith("supplier ")]
         assert f"127.0.0.1:{fleet.suppliers['acme'].port}/quote" in detail[0]
         assert "plain http" in detail[0] and "timeout 2 s" in detail[0] and "sent +" in detail[0]
+
+
+def _closes_after_each_reply() -> Behaviour:
+    async def behave(http: web.Request, request: dict[str, Any]) -> web.StreamResponse:
+        response = web.json_response(quote_body(request))
+        response.force_close()  # "Connection: close": the client must not reuse it
+        return response
+
+    return behave
+
+
+async def test_vv_logs_each_connection_and_never_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_KEY", "key-s3cret-Xy7")
+    async with ScriptedFleet({"acme": healthy(), "closer": _closes_after_each_reply()}) as fleet:
+        acme, closer = fleet.suppliers["acme"], fleet.suppliers["closer"]
+        config = tmp_path / "suppliers.toml"
+        config.write_text(
+            '[[suppliers]]\nname = "acme"\napi_key_env = "ACME_KEY"\n'
+            f'url = "http://ops:pw-s3cret-Qq1@127.0.0.1:{acme.port}/quote?token=tok-s3cret"\n'
+            f'[[suppliers]]\nname = "closer"\nurl = "{closer.url}"\n'
+        )
+        args = ("compare", "--config", str(config), "--product", "P", "--quantity", "1")
+        code, _, err = await scatterdash(*args, "--strategy", "all", "-vv")
+        assert code == 0, err
+        assert acme.calls == closer.calls == 1
+        _, _, quiet = await scatterdash(*args, "-v")
+    connections = [line for line in err.splitlines() if "scatterdash.http:" in line]
+    for port in (acme.port, closer.port):
+        (new,) = [
+            line for line in connections if f"new connection to http://127.0.0.1:{port}," in line
+        ]
+        assert new.endswith(" ms") and ", direct, plain, connected in " in new
+    (closed,) = [
+        line for line in connections if f"127.0.0.1:{closer.port}" in line and "clos" in line
+    ]
+    assert "no keep-alive" in closed or "closed by the server" in closed
+    assert not [line for line in connections if f"127.0.0.1:{acme.port}" in line and "clos" in line]
+    for secret in ("key-s3cret-Xy7", "pw-s3cret-Qq1", "tok-s3cret"):
+        assert secret not in err
+    assert "scatterdash.http" not in quiet  # -v: no connection detail
 
 
 async def _compare_with_stderr_on(stderr: int, config: Path) -> tuple[int, str]:

@@ -76,6 +76,14 @@ def test_the_demo_config_loads() -> None:
             GOOD.replace("9101", "99999"),
             "suppliers[0].url: 'http://127.0.0.1:99999/quote' has an invalid port",
         ),
+        (  # a broker URL written as url: its credentials are not echoed
+            GOOD.replace("http://127.0.0.1:9101/quote", "amqp://ops:s3cret@127.0.0.1:5672/"),
+            "suppliers[0].url: 'amqp://***@127.0.0.1:5672/' is not an http(s) URL",
+        ),
+        (
+            GOOD.replace("http://127.0.0.1:9101/", "http://ops:s3cret@127.0.0.1:99999/"),
+            "suppliers[0].url: 'http://***@127.0.0.1:99999/quote' has an invalid port",
+        ),
         (
             GOOD.replace("timeout = 1.0", "timeout = -1.0"),
             "suppliers[0].timeout: Input should be greater than 0",

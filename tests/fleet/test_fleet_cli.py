@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -14,26 +13,9 @@ import pytest
 
 import core
 from tests.fleet.test_fleet_lifecycle import port_is_free
+from tests.support.cli import scatterdash, start
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def start(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gui.launcher",  # what the `scatterdash` console script runs
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def scatterdash(*args: str) -> tuple[int, str, str]:
-    process = await start(*args)
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def lines_until_ready(process: asyncio.subprocess.Process) -> list[str]:
@@ -127,3 +109,58 @@ async def test_usage_and_config_errors_are_exit_2(args: tuple[str, ...]) -> None
     code, _, err = await scatterdash("fleet", *args)
     assert code == 2
     assert "Traceback" not in err
+
+
+BROKER_SUPPLIERS = """
+[[suppliers]]
+name = "rabbit"
+transport = "amqp"
+broker = "amqp://guest:gu3st-s3cret@127.0.0.1:5672/"
+queue = "quotes.rabbit"
+
+[[suppliers]]
+name = "zenith"
+transport = "nats"
+broker = "nats://127.0.0.1:4222"
+subject = "quotes.zenith"
+"""
+
+
+async def test_a_profile_with_broker_suppliers_runs_the_http_ones_and_names_the_rest(
+    tmp_path: Path,
+) -> None:
+    profile = tmp_path / "mixed.toml"
+    profile.write_text(
+        '[[suppliers]]\nname = "acme"\nurl = "http://127.0.0.1:0/quote"\n' + BROKER_SUPPLIERS
+    )
+    written = tmp_path / "client.toml"
+    process = await start("fleet", "--profile", str(profile), "--write-config", str(written))
+    try:
+        lines = await lines_until_ready(process)
+        assert lines[0].split()[0] == "acme" and lines[-1].startswith("fleet ready: 1 suppliers")
+        url = lines[0].split()[1]
+        assert url != "http://127.0.0.1:80/quote"  # port 0: a free port, not 80
+        config = core.load_config(written)
+        assert [(s.name, s.url) for s in config.suppliers] == [("acme", url)]
+        async with core.PriceComparator(config) as comparator:
+            assert (await comparator.compare("SKU-1", 1, timeout=4)).decided
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0
+    assert err.decode().splitlines() == [
+        f"scatterdash: fleet: {name} ({kind}) is not run here: broker suppliers are served by "
+        f"`scatterdash responder --config {profile} --name {name}`"
+        for name, kind in (("rabbit", "amqp"), ("zenith", "nats"))
+    ]
+
+
+async def test_a_profile_of_broker_suppliers_only_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    profile = tmp_path / "brokers.toml"
+    profile.write_text(BROKER_SUPPLIERS)
+    code, out, err = await scatterdash("fleet", "--profile", str(profile))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"scatterdash: {profile}: no HTTP supplier to simulate (rabbit, zenith): "
+        "broker suppliers are served by `scatterdash responder`\n"
+    )

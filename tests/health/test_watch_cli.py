@@ -14,6 +14,7 @@ import pytest
 from core.fleet import Fleet
 from tests.fleet._helpers import quick
 from tests.fleet.conftest import MakeFleet
+from tests.support.cli import into_closed_pipe
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -108,3 +109,14 @@ async def test_bad_arguments_are_one_line_and_exit_2(args: list[str], message: s
     assert process.returncode == 2
     assert message in err.decode() and "Traceback" not in err.decode()
     assert out == b""
+
+
+async def test_it_stops_at_once_when_its_reader_leaves(
+    make_fleet: MakeFleet, tmp_path: Path
+) -> None:
+    """``watch | head -1``: the first line it cannot write ends it, exit 0, no traceback."""
+    fleet = await make_fleet([quick("acme")])
+    config = write_config(tmp_path, fleet)
+    # without a reader it stops at the first probe, long before --duration (and 30 s)
+    args = ("watch", "--config", str(config), "--interval", "0.05", "--duration", "50")
+    assert await into_closed_pipe(*args) == (0, "")

@@ -280,3 +280,29 @@ async def test_the_demo_fleets_are_never_proxied() -> None:
             errors = [r.error for r in comparison.suppliers if r.status is Status.ERROR]
             assert not [e for e in errors if e and "proxy" in e]
             assert comparison.quotes
+
+
+async def test_vv_names_the_tunnel_and_tls_and_never_the_proxy_password(
+    tls_supplier: tuple[int, list[str]],
+    ca_file: str,
+    uvicorn_port: int,
+    authenticating_proxy: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="scatterdash.http")
+    port, _ = tls_supplier
+    proxy = f"http://operator:{PASSWORD}@127.0.0.1:{authenticating_proxy}"
+    tunnelled = await one_call(
+        f"https://localhost:{port}/quote", proxy=proxy, ca_bundle=ca_file, environ={}
+    )
+    forwarded = await one_call(f"http://127.0.0.1:{uvicorn_port}/quote", proxy=proxy, environ={})
+    assert tunnelled.status is forwarded.status is Status.OK, (tunnelled.error, forwarded.error)
+    shown = f"http://127.0.0.1:{authenticating_proxy}"
+    new = [r.getMessage() for r in caplog.records if r.getMessage().startswith("new connection")]
+    assert new[0].startswith(
+        f"new connection to https://localhost:{port}, tunnel through proxy {shown}, TLSv1."
+    )
+    assert new[1].startswith(
+        f"new connection to http://127.0.0.1:{uvicorn_port}, through proxy {shown}, plain, "
+    )
+    assert PASSWORD not in caplog.text

@@ -2,14 +2,18 @@
 
 Every failure is an ``httpx.ConnectError`` (``httpx.ProxyError`` when the proxy is at
 fault) whose message names the proxy, never the supplier, when the proxy is the problem.
-The whole of it (TCP, tunnel, TLS handshake) runs under one connect timeout.
+The whole of it (TCP, tunnel, TLS handshake) runs under one connect timeout. With debug
+logging on (``-vv``), each new connection is logged with its route, TLS and connect time;
+proxies only as ``http://host:port``, never their credentials.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,7 +21,9 @@ import httpx
 
 from core.transports.http._proxy import Proxy
 
-__all__ = ["open_connection"]
+__all__ = ["authority", "open_connection"]
+
+log = logging.getLogger("scatterdash.http")
 
 #: a CONNECT reply's head larger than this is not a proxy talking
 MAX_TUNNEL_HEAD = 16 * 1024
@@ -48,6 +54,11 @@ class _TunnelReply(asyncio.Protocol):
             self.head.set_exception(ConnectionError("closed during CONNECT"))
 
 
+def authority(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _connect_error(exc: OSError, what: str) -> httpx.ConnectError:
     if isinstance(exc, ConnectionRefusedError):
         reason = "connection refused"
@@ -71,8 +82,8 @@ async def _tunnel(
         transport, reply = await loop.create_connection(_TunnelReply, proxy.host, proxy.port)
     except OSError as exc:
         raise _proxy_error(proxy, str(_connect_error(exc, ""))) from None
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    lines = [f"CONNECT {authority} HTTP/1.1".encode(), f"Host: {authority}".encode()]
+    target = authority(host, port)
+    lines = [f"CONNECT {target} HTTP/1.1".encode(), f"Host: {target}".encode()]
     if proxy.authorization is not None:
         lines.append(b"Proxy-Authorization: " + proxy.authorization)
     transport.write(b"\r\n".join(lines) + b"\r\n\r\n")
@@ -80,7 +91,7 @@ async def _tunnel(
         head = await reply.head
     except (ValueError, ConnectionError) as exc:
         transport.close()
-        raise _proxy_error(proxy, f"tunnel to {authority} failed: {exc}") from None
+        raise _proxy_error(proxy, f"tunnel to {target} failed: {exc}") from None
     except BaseException:
         transport.close()
         raise
@@ -92,10 +103,10 @@ async def _tunnel(
     if not 200 <= int(parts[1]) < 300:
         transport.close()
         reason = " ".join(parts[1:])[:100]
-        raise _proxy_error(proxy, f"refused the tunnel to {authority}: HTTP {reason}")
+        raise _proxy_error(proxy, f"refused the tunnel to {target}: HTTP {reason}")
     if reply.trailing:  # the supplier speaks only once our TLS hello reached it
         transport.close()
-        raise _proxy_error(proxy, f"tunnel to {authority} failed: data after the CONNECT reply")
+        raise _proxy_error(proxy, f"tunnel to {target} failed: data after the CONNECT reply")
     assert isinstance(transport, asyncio.Transport)
     return transport
 
@@ -156,8 +167,35 @@ async def open_connection(
     """Open a connection for ``scheme://host:port`` and return its transport and protocol."""
     # what the connect was waiting for, should it time out
     stage = [f"proxy {proxy.url}" if proxy is not None else f"{host}:{port}"]
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
-            return await _open(protocol_factory, scheme, host, port, proxy, ssl_context, stage)
+            opened = await _open(protocol_factory, scheme, host, port, proxy, ssl_context, stage)
     except TimeoutError:
         raise httpx.ConnectTimeout(f"connect timeout ({timeout:g} s) to {stage[0]}") from None
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "new connection to %s://%s, %s, %s, connected in %.1f ms",
+            scheme,
+            authority(host, port),
+            _route(scheme, proxy),
+            _security(opened[0]),
+            (time.perf_counter() - started) * 1000.0,
+        )
+    return opened
+
+
+def _route(scheme: str, proxy: Proxy | None) -> str:
+    if proxy is None:
+        return "direct"
+    if scheme == "https":
+        return f"tunnel through proxy {proxy.url}"
+    return f"through proxy {proxy.url}"
+
+
+def _security(transport: asyncio.Transport) -> str:
+    tls = transport.get_extra_info("ssl_object")
+    if not isinstance(tls, ssl.SSLObject):
+        return "plain"
+    verified = tls.context.verify_mode != ssl.CERT_NONE
+    return f"{tls.version() or 'TLS'}{'' if verified else ', certificate NOT verified'}"

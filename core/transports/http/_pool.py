@@ -21,12 +21,16 @@ What it does not do, because a supplier call never needs it: HTTP/2, redirects,
 connect timeout, ``request.extensions["timeout"]["connect"]``): cancel the call and the
 connection is drained of its late reply and reused (``_drain.py``), or closed when that
 reply takes too long.
+
+With debug logging on (``-vv``) it logs each connection reused, and each one closed as
+unusable or by the server, with the reason (new ones: ``_connect.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -34,11 +38,13 @@ from collections.abc import AsyncIterator, Callable
 import httptools
 import httpx
 
-from core.transports.http._connect import open_connection
+from core.transports.http._connect import authority, open_connection
 from core.transports.http._drain import Drainable, LateReplies
 from core.transports.http._proxy import Proxy
 
 __all__ = ["PoolTransport"]
+
+log = logging.getLogger("scatterdash.http")
 
 #: pause reading from a socket when this much body is buffered and not yet consumed
 HIGH_WATER = 256 * 1024
@@ -46,6 +52,13 @@ LOW_WATER = 64 * 1024
 
 Origin = tuple[str, str, int, Proxy | None]
 """scheme, host, port and the proxy in between: connections are shared only within one"""
+
+
+def _shown(origin: Origin) -> str:
+    """An origin as the debug log shows it (a proxy never with its credentials)."""
+    scheme, host, port, proxy = origin
+    via = f" via proxy {proxy.url}" if proxy is not None else ""
+    return f"{scheme}://{authority(host, port)}{via}"
 
 
 class _Connection(asyncio.Protocol):
@@ -111,6 +124,10 @@ class _Connection(asyncio.Protocol):
             else:
                 error = httpx.ReadError(f"connection lost: {exc}")
             self._fail(error)
+        elif self.transport is not None and log.isEnabledFor(logging.DEBUG):
+            # not closed by us (close() forgets the transport first): the server, or the network
+            how = "closed by the server" if exc is None else f"lost ({exc})"
+            log.debug("connection to %s %s", _shown(self.origin), how)
         self.transport = None
         self._closed()
 
@@ -188,6 +205,21 @@ class _Connection(asyncio.Protocol):
             and not (self.transport.is_closing())
         )
 
+    def why_unusable(self) -> str:
+        """Why the connection is not :attr:`reusable` (for the debug log)."""
+        if self._unclear:
+            return "bytes came that belong to no request"
+        if self.transport is None or self.transport.is_closing():
+            return "it is closed"
+        if not self._complete:
+            return "its reply was not read to the end (the call was abandoned or failed)"
+        if not self._keep_alive:
+            return "the server asked to close it (no keep-alive)"
+        return "reusable"
+
+    def describe(self) -> str:
+        return f"the connection to {_shown(self.origin)}"
+
     def start(
         self, head: bytes, body: bytes
     ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
@@ -240,8 +272,11 @@ class _Connection(asyncio.Protocol):
             self._on_settled = settled
         return True
 
-    def close(self) -> None:
+    def close(self, why: str | None = None) -> None:
+        """Close it; the debug log says ``why`` (by default, why it is not reusable)."""
         if self.transport is not None:
+            if log.isEnabledFor(logging.DEBUG) and (why is not None or not self.reusable):
+                log.debug("closing %s: %s", self.describe(), why or self.why_unusable())
             self.transport.close()
             self.transport = None
         self._closed()
@@ -256,7 +291,7 @@ class _Connection(asyncio.Protocol):
         if self._head is not None and not self._head.done():
             self._head.set_exception(error)
         self._wake()
-        self.close()
+        self.close(str(error))
         self._settle()
 
     def _settle(self) -> None:
@@ -380,9 +415,14 @@ class PoolTransport(httpx.AsyncBaseTransport):
         now = time.monotonic()
         while idle:
             connection = idle.pop()
-            if connection.reusable and now - connection.idle_since < self._keepalive_s:
+            idle_s = now - connection.idle_since
+            if connection.reusable and idle_s < self._keepalive_s:
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("reusing %s, idle %.1f ms", connection.describe(), idle_s * 1000.0)
                 return connection
-            connection.close()
+            connection.close(
+                None if not connection.reusable else f"idle {idle_s:.1f} s, past the keep-alive"
+            )
         return None
 
     async def _acquire(self, origin: Origin, *, fresh: bool = False) -> tuple[_Connection, bool]:
@@ -507,7 +547,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             return
         idle = self._idle.setdefault(connection.origin, [])
         if len(idle) >= self._max_idle:
-            connection.close()
+            connection.close(f"{len(idle)} idle ones kept already")
             return
         connection.idle_since = time.monotonic()
         idle.append(connection)

@@ -1,0 +1,51 @@
+"""Sub-commands whose reader has gone (``scatterdash … | head -1``) end quietly.
+
+Real processes whose stdout is a pipe with its read end already closed, so every write
+fails with EPIPE (``head -1`` closing early, made deterministic), against real loopback
+suppliers: no traceback, and the exit code the command would have had.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_cli import write_config
+from tests.support.cli import into_closed_pipe, scatterdash
+from tests.support.scripted import ScriptedFleet, healthy, status
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_compare_keeps_its_exit_code_and_says_nothing(tmp_path: Path) -> None:
+    async with ScriptedFleet({"acme": healthy(), "globex": status(500)}) as fleet:
+        config = write_config(tmp_path, fleet)
+        ask = ("compare", "--config", str(config), "--product", "P", "--quantity", "1")
+        assert await into_closed_pipe(*ask) == (0, "")
+        assert await into_closed_pipe(*ask, "--json") == (0, "")
+        assert await into_closed_pipe(*ask, "--min-responses", "2") == (1, "")  # undecided
+        assert fleet.suppliers["acme"].calls == 3  # it did compare: only its output was lost
+
+        for history in (
+            ("history", "list"),
+            ("history", "list", "--json"),
+            ("history", "export", "--format", "csv"),
+            ("history", "export", "--format", "json"),
+        ):
+            assert await into_closed_pipe(*history) == (0, ""), history
+
+
+async def test_history_show_and_replay_keep_their_exit_codes(tmp_path: Path) -> None:
+    async with ScriptedFleet({"acme": healthy(), "globex": status(500)}) as fleet:
+        config = write_config(tmp_path, fleet)
+        code, out, err = await scatterdash(
+            "compare", "--config", str(config), "--product", "P", "--quantity", "1", "--json"
+        )
+        assert code == 0, err
+    correlation_id = json.loads(out)["correlation_id"]
+    assert await into_closed_pipe("history", "show", correlation_id) == (0, "")
+    replay = ("history", "replay", correlation_id, "--strategy")
+    assert await into_closed_pipe(*replay, "best") == (0, "")
+    assert await into_closed_pipe(*replay, "all", "--min-responses", "2") == (1, "")  # undecided
