@@ -48,7 +48,7 @@ class Defaults(_Section):
     supplier_timeout: Number = Field(default=2.0, gt=0, le=3600)
     """seconds for one supplier call: connect, headers and body together"""
     strategy: StrategyName = "best"
-    min_responses: int = Field(default=1, ge=0)
+    min_responses: int = Field(default=1, ge=1)
     quorum: int | None = Field(default=None, ge=1)
     """agreeing quotes `majority` needs; default: more than half of the suppliers queried"""
     max_reply_bytes: int = Field(default=1024 * 1024, ge=256)

@@ -16,7 +16,6 @@ from core.storage import recorded_comparison, replay
 from gui.history import recorded_run
 from gui.models.history_model import HistoryEntry
 from gui.widgets.event_log import Level
-from gui.widgets.fallback_note import describe_age
 from gui.wording import describe_quote
 
 if TYPE_CHECKING:
@@ -148,5 +147,5 @@ class HistoryBrowser:
                 "fallback",
                 f"stale fallback (not the result): {found.supplier} "
                 f"{quote['total_price']:,.2f} {quote['currency']}, recorded "
-                f"{describe_age(found.age_s)} ago",
+                f"{found.age_text} ago",
             )

@@ -96,13 +96,5 @@ class CliHistory:
         return (
             f"\nfallback (STALE, not the result): {found.supplier}: "
             f"{quote['total_price']:,.2f} {quote['currency']} ({quote['delivery_days']} d), "
-            f"recorded {_age(found.age_s)} ago in {found.correlation_id}\n"
+            f"recorded {found.age_text} ago in {found.correlation_id}\n"
         )
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -27,6 +27,15 @@ class FallbackQuote:
     """the recorded comparison it comes from"""
     age_s: float
 
+    @property
+    def age_text(self) -> str:
+        """How old it is, for people: ``"45 s"``, ``"12 min"``, ``"3.5 h"``."""
+        if self.age_s < 120:
+            return f"{self.age_s:.0f} s"
+        if self.age_s < 7200:
+            return f"{self.age_s / 60:.0f} min"
+        return f"{self.age_s / 3600:.1f} h"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "supplier": self.supplier,

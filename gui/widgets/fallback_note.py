@@ -9,15 +9,7 @@ from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from core import FallbackQuote
 
-__all__ = ["FallbackNote", "describe_age"]
-
-
-def describe_age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+__all__ = ["FallbackNote"]
 
 
 class FallbackNote(QLabel):
@@ -55,7 +47,7 @@ class FallbackNote(QLabel):
                 "<b>Stale fallback — not the result:</b> "
                 f"{escape(fallback.supplier)} quoted {quote['total_price']:,.2f} "
                 f"{escape(str(quote['currency']))} ({quote['delivery_days']} d) "
-                f"{describe_age(fallback.age_s)} ago"
+                f"{fallback.age_text} ago"
                 f"<br><small>from comparison {escape(fallback.correlation_id)}</small>"
             )
         self.show()

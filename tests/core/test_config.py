@@ -89,6 +89,10 @@ def test_the_demo_config_loads() -> None:
             "suppliers[0].timeout: Input should be greater than 0",
         ),
         ("[defaults]\ntimeout = 1\n", "suppliers: required key is missing"),
+        (
+            GOOD.replace("min_responses = 1", "min_responses = 0"),
+            "defaults.min_responses: Input should be greater than or equal to 1",
+        ),
         ("[[suppliers]]\nname = 'x'\n", "suppliers[0].url: required key is missing"),
         ("[defaults\n", "invalid TOML"),
         (GOOD.replace("open_seconds = 10", "open_secs = 10"), "breaker.open_secs: unknown key"),
