@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from core._addresses import public_url
+from core._broker_config import display_address
 from core._comparison import Comparison
 from core._config import Config
 
@@ -41,9 +42,16 @@ def report_suppliers(
         if detail and supplier is not None:
             timeout = supplier.timeout or config.defaults.supplier_timeout
             sent = sent_at_ms.get(result.name)
+            where = (
+                [
+                    public_url(supplier.url),
+                    _security(supplier.url, supplier.verify, supplier.ca_bundle),
+                ]
+                if supplier.transport == "http"
+                else [display_address(supplier)]  # the broker, credentials masked
+            )
             cells += [
-                public_url(supplier.url),
-                _security(supplier.url, supplier.verify, supplier.ca_bundle),
+                *where,
                 f"timeout {timeout:g} s",
                 "not called" if sent is None else f"sent +{sent:.1f} ms",
             ]

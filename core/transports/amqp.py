@@ -223,6 +223,9 @@ async def serve(
                             reply, content_type=JSON, correlation_id=message.correlation_id
                         ),
                         routing_key=message.reply_to,
+                        # a requester that has gone (its comparison decided, its process
+                        # stopped) has nothing to return the reply to: it is dropped
+                        mandatory=False,
                     )
                 await message.ack()
             except aio_pika.exceptions.AMQPError as exc:

@@ -114,3 +114,17 @@ async def test_an_unreachable_broker_exits_1_without_showing_credentials(tmp_pat
     assert "responder shared: cannot connect to the broker" in message
     assert "tiger-secret" not in message + out.decode()
     assert len(message.splitlines()) == 1
+
+
+async def test_vv_names_a_broker_supplier_by_its_masked_broker_and_queue(
+    amqp_url: str, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path, amqp_url, unique("nobody-serves"))
+    process = await start(
+        "compare", "--config", str(path), "--product", "SKU-1", "--quantity", "1", "-vv"
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    lines = [line for line in err.decode().splitlines() if line.startswith("supplier shared")]
+    assert len(lines) == 1, err.decode()
+    assert "queue=test.nobody-serves." in lines[0] and "127.0.0.1:5672" in lines[0]
+    assert "://?" not in lines[0] and "guest:guest" not in err.decode()
