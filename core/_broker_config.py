@@ -123,6 +123,9 @@ def check_transport_keys(index: int, supplier: SupplierConfig) -> None:
         raise ValueError(
             f"{where}.url: not used with transport {kind} (give broker and {destination_key(kind)})"
         )
+    for key, given in (("api_key_env", supplier.api_key_env), ("proxy", supplier.proxy)):
+        if given is not None:  # nothing would read it: better said than silently ignored
+            raise ValueError(f"{where}.{key}: only for http suppliers, not transport {kind}")
     if (supplier.broker is None) == (supplier.broker_env is None):
         raise ValueError(f"{where}.broker: give either broker or broker_env for transport {kind}")
     if supplier.broker is not None:

@@ -85,6 +85,14 @@ AMQP = {"name": "a", "transport": "amqp", "broker": "amqp://127.0.0.1/", "queue"
         ),
         ({**AMQP, "broker_env": "X"}, "suppliers[0].broker: give either broker or broker_env"),
         (
+            {**AMQP, "api_key_env": "ACME_KEY"},
+            "suppliers[0].api_key_env: only for http suppliers, not transport amqp",
+        ),
+        (
+            {**AMQP, "proxy": "http://127.0.0.1:3128"},
+            "suppliers[0].proxy: only for http suppliers, not transport amqp",
+        ),
+        (
             {**AMQP, "broker": "http://127.0.0.1/"},
             "suppliers[0].broker: 'http://127.0.0.1/' is not a amqp:// or amqps:// URL",
         ),
