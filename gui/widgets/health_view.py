@@ -83,8 +83,10 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
             span.setZValue(-10)
             item.addItem(span)
             self.spans[state] = span
-        self.p50 = pg.PlotDataItem(connect="finite", name="p50")
-        self.p95 = pg.PlotDataItem(connect="finite", name="p95")
+        # a dot per bucket as well as the line: a lone bucket (the first 15 s, or one
+        # between gaps) has no neighbour to draw a line to
+        self.p50 = pg.PlotDataItem(connect="finite", name="p50", symbol="o", symbolSize=4)
+        self.p95 = pg.PlotDataItem(connect="finite", name="p95", symbol="o", symbolSize=4)
         self.band = pg.FillBetweenItem(self.p50, self.p95)
         self.band.setZValue(-1)
         item.addItem(self.band)
@@ -106,6 +108,9 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         blue = QColor(theme.IN_FLIGHT[1 if dark else 0])
         self.p50.setPen(pg.mkPen(blue, width=1))
         self.p95.setPen(pg.mkPen(blue, width=1, style=Qt.PenStyle.DashLine))
+        for curve in (self.p50, self.p95):
+            curve.setSymbolPen(pg.mkPen(blue))
+            curve.setSymbolBrush(pg.mkBrush(blue))
         fill = QColor(blue)
         fill.setAlpha(60)
         self.band.setBrush(pg.mkBrush(fill))
