@@ -83,15 +83,17 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
             span.setZValue(-10)
             item.addItem(span)
             self.spans[state] = span
-        # a dot per bucket as well as the line: a lone bucket (the first 15 s, or one
-        # between gaps) has no neighbour to draw a line to
-        self.p50 = pg.PlotDataItem(connect="finite", name="p50", symbol="o", symbolSize=4)
-        self.p95 = pg.PlotDataItem(connect="finite", name="p95", symbol="o", symbolSize=4)
+        self.p50 = pg.PlotDataItem(connect="finite", name="p50")
+        self.p95 = pg.PlotDataItem(connect="finite", name="p95")
         self.band = pg.FillBetweenItem(self.p50, self.p95)
         self.band.setZValue(-1)
         item.addItem(self.band)
         item.addItem(self.p95)
         item.addItem(self.p50)
+        # a dot per bucket as well as the lines: a lone bucket (the first 15 s, or one
+        # between gaps) has no neighbour to draw a line to
+        self.dots = pg.ScatterPlotItem(symbol="o", size=4, pxMode=True)
+        item.addItem(self.dots)
         self.failures = pg.ScatterPlotItem(symbol="x", size=9, pxMode=True)
         item.addItem(self.failures)
         self._ready = True
@@ -108,9 +110,8 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         blue = QColor(theme.IN_FLIGHT[1 if dark else 0])
         self.p50.setPen(pg.mkPen(blue, width=1))
         self.p95.setPen(pg.mkPen(blue, width=1, style=Qt.PenStyle.DashLine))
-        for curve in (self.p50, self.p95):
-            curve.setSymbolPen(pg.mkPen(blue))
-            curve.setSymbolBrush(pg.mkBrush(blue))
+        self.dots.setPen(pg.mkPen(blue))
+        self.dots.setBrush(pg.mkBrush(blue))
         fill = QColor(blue)
         fill.setAlpha(60)
         self.band.setBrush(pg.mkBrush(fill))
@@ -138,6 +139,9 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         # a gap where nothing finished; the band follows the curves (NaN = gap)
         self.p50.setData(middles, p50)
         self.p95.setData(middles, p95)
+        both = np.concatenate((p50, p95))
+        drawn = np.isfinite(both)  # NaN: no call finished in that bucket
+        self.dots.setData(np.concatenate((middles, middles))[drawn], both[drawn])
         failed = [i for i, b in enumerate(buckets) if b.errors]
         self.failures.setData(middles[failed], np.full(len(failed), self.top_ms * 0.95))
         since = now - SPAN_S
