@@ -78,8 +78,10 @@ class LateReplies:
     async def settle(self) -> None:
         """Wait until every connection being drained is back in the pool or closed."""
         while self._deadlines:
-            self._emptied = asyncio.get_running_loop().create_future()
-            await self._emptied
+            if self._emptied is None or self._emptied.done():
+                self._emptied = asyncio.get_running_loop().create_future()
+            # shared by every caller: one caller cancelled must not cancel it for the others
+            await asyncio.shield(self._emptied)
 
     def close(self) -> None:
         for connection, deadline in tuple(self._deadlines.items()):

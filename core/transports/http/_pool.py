@@ -317,7 +317,11 @@ class _Body(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         if not self._released:
             self._released = True
-            self._pool._release(self._connection)
+            connection = self._connection
+            if connection.reusable or connection.transport is None:
+                self._pool._release(connection)
+            else:  # the reply was left unread (call cancelled mid-body): drain it too
+                self._pool._abandon(connection)
 
 
 def _head(request: httpx.Request, body: bytes, proxy: Proxy | None) -> bytes:
@@ -458,9 +462,19 @@ class PoolTransport(httpx.AsyncBaseTransport):
         scheme, host, port, proxy = origin
         self._open[origin] = self._open.get(origin, 0) + 1
         opened = False
+        counted = True
+
+        def forget_once() -> None:
+            # asyncio may close (and call connection_lost on) a protocol it already built
+            # when the connect fails or is cancelled: the place is freed once either way
+            nonlocal counted
+            if counted:
+                counted = False
+                self._forget(origin)
+
         try:
             _, connection = await open_connection(
-                lambda: _Connection(origin, on_closed=lambda: self._forget(origin)),
+                lambda: _Connection(origin, on_closed=forget_once),
                 scheme,
                 host,
                 port,
@@ -471,7 +485,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             opened = True
         finally:
             if not opened:
-                self._forget(origin)
+                forget_once()
         self._active.add(connection)
         return connection
 
@@ -534,6 +548,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         task.add_done_callback(lambda _: self._preconnecting.pop(origin, None))
 
     async def _preconnect(self, origin: Origin) -> None:
+        # checked again now that the task runs: a call may have taken the place meanwhile
+        if self._open.get(origin, 0) >= self._max_open:
+            return
         try:
             connection = await self._connect(origin)
         except httpx.TransportError:
@@ -562,6 +579,11 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
+        for waiting in self._waiting.values():  # every waiter sees the pool closed
+            for waiter in waiting:
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._waiting.clear()
         replacements = tuple(self._preconnecting.values())
         for task in replacements:
             task.cancel()
