@@ -167,7 +167,9 @@ class HttpTransport:
             if status != 200:
                 raise _status_error(status, reason, headers, prepared.proxy)
             decoder = _decoder(headers, correlation_id, max_bytes)
-            parts = await connection.read_all(decoder.feed)
+            parts: list[bytes] = []
+            if not connection.take(decoder.feed, parts):
+                await connection.read_all(decoder.feed, parts)
             parts.append(decoder.finish())
         except asyncio.CancelledError:
             pool.abandon(connection)  # its late reply is read and dropped (_drain.py)

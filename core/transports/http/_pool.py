@@ -209,22 +209,25 @@ class _Connection(asyncio.Protocol):
     def received_any(self) -> bool:
         return self._received_any
 
-    async def read_all(self, decode: Callable[[bytes], bytes]) -> list[bytes]:
-        """The rest of the body, each chunk through ``decode``: a body that arrived whole is
-        taken at once, with no async iterator in between."""
-        parts = []
-        while True:
-            while self._chunks:
-                chunk = self._chunks.popleft()
-                self._buffered -= len(chunk)
-                parts.append(decode(chunk))
-            if self._paused and self.transport is not None:
-                self._paused = False
-                self.transport.resume_reading()
-            if self._complete:
-                return parts
-            if self._error is not None:
-                raise self._error
+    def take(self, decode: Callable[[bytes], bytes], parts: list[bytes]) -> bool:
+        """Move the body received so far into ``parts``, each chunk through ``decode``;
+        True once the body has ended. A body that arrived whole needs no waiting at all."""
+        while self._chunks:
+            chunk = self._chunks.popleft()
+            self._buffered -= len(chunk)
+            parts.append(decode(chunk))
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        if self._complete:
+            return True
+        if self._error is not None:
+            raise self._error
+        return False
+
+    async def read_all(self, decode: Callable[[bytes], bytes], parts: list[bytes]) -> None:
+        """The rest of the body into ``parts`` (see ``take``)."""
+        while not self.take(decode, parts):
             self._wakeup = asyncio.get_running_loop().create_future()
             await self._wakeup
 
@@ -392,13 +395,18 @@ class PoolTransport(httpx.AsyncBaseTransport):
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes, _Connection]:
         """Send a request (its head already in bytes) and wait for the response's head.
 
-        The caller reads the body (``connection.read_all``) and then hands the connection
+        The caller reads the body (``connection.take``, ``read_all``) and then hands the connection
         back: ``release`` once read or failed, ``abandon`` when the call was cancelled.
         """
         if self._closed:
             raise httpx.ConnectError("transport closed")
         self._connect_timeout[origin] = connect_timeout
-        connection, reused = await self._acquire(origin)
+        connection = self._pop_idle(origin)
+        if connection is not None:  # the usual case, without a coroutine to acquire one
+            self._active.add(connection)
+            reused = True
+        else:
+            connection, reused = await self._acquire(origin)
         try:
             try:
                 status, headers, reason = await connection.start(head, body)
