@@ -77,8 +77,10 @@ class _Prepared:
     proxy: Proxy | None
     origin: Origin
     connect_timeout: float | None
-    post_head: bytes | TransportError
-    """a POST's head up to its correlation id's value, or why no POST can be sent"""
+    post_head: bytes
+    """a POST's head up to its correlation id's value"""
+    head_error: str | None
+    """why no POST can be sent (a header that cannot be written)"""
 
 
 class HttpTransport:
@@ -140,9 +142,17 @@ class HttpTransport:
             }
             pool = self._pool((endpoint.verify, endpoint.ca_bundle))
             origin = origin_of(url, proxy)
-            post_head = _post_head(url, headers, proxy)
+            post_head, head_error = _post_head(url, headers, proxy)
             prepared = _Prepared(
-                url, headers, pool, extensions, proxy, origin, endpoint.connect_timeout, post_head
+                url,
+                headers,
+                pool,
+                extensions,
+                proxy,
+                origin,
+                endpoint.connect_timeout,
+                post_head,
+                head_error,
             )
             self._prepared[endpoint] = prepared
             if proxy is not None:
@@ -153,8 +163,8 @@ class HttpTransport:
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
     ) -> bytes:
         prepared = self._prepare(endpoint)
-        if isinstance(prepared.post_head, TransportError):
-            raise prepared.post_head
+        if prepared.head_error is not None:
+            raise TransportError(prepared.head_error)
         head = prepared.post_head + _header_value(correlation_id) + framing(body)
         pool = prepared.pool
         try:
@@ -219,14 +229,14 @@ class HttpTransport:
 
 def _post_head(
     url: httpx.URL, headers: httpx.Headers, proxy: Proxy | None
-) -> bytes | TransportError:
+) -> tuple[bytes, str | None]:
     raw = [(name, value) for name, value in headers.raw if name.lower() != b"x-correlation-id"]
     try:
         lines = head_lines(b"POST", url, raw, proxy)
     except httpx.LocalProtocolError as exc:
-        return TransportError(str(exc))
+        return b"", str(exc)
     lines.append(b"X-Correlation-ID: ")
-    return b"\r\n".join(lines)
+    return b"\r\n".join(lines), None
 
 
 def _header_value(correlation_id: str) -> bytes:
