@@ -33,7 +33,7 @@ import collections
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 import httptools
 import httpx
@@ -42,7 +42,7 @@ from core.transports.http._connect import authority, open_connection
 from core.transports.http._drain import Drainable, LateReplies
 from core.transports.http._proxy import Proxy
 
-__all__ = ["PoolTransport"]
+__all__ = ["Origin", "PoolTransport", "framing", "head_lines", "origin_of"]
 
 log = logging.getLogger("scatterdash.http")
 
@@ -241,6 +241,28 @@ class _Connection(asyncio.Protocol):
     def received_any(self) -> bool:
         return self._received_any
 
+    def take(self, decode: Callable[[bytes], bytes], parts: list[bytes]) -> bool:
+        """Move the body received so far into ``parts``, each chunk through ``decode``;
+        True once the body has ended. A body that arrived whole needs no waiting at all."""
+        while self._chunks:
+            chunk = self._chunks.popleft()
+            self._buffered -= len(chunk)
+            parts.append(decode(chunk))
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        if self._complete:
+            return True
+        if self._error is not None:
+            raise self._error
+        return False
+
+    async def read_all(self, decode: Callable[[bytes], bytes], parts: list[bytes]) -> None:
+        """The rest of the body into ``parts`` (see ``take``)."""
+        while not self.take(decode, parts):
+            self._wakeup = asyncio.get_running_loop().create_future()
+            await self._wakeup
+
     async def body(self) -> AsyncIterator[bytes]:
         while True:
             while self._chunks:
@@ -319,20 +341,22 @@ class _Body(httpx.AsyncByteStream):
             self._released = True
             connection = self._connection
             if connection.reusable or connection.transport is None:
-                self._pool._release(connection)
+                self._pool.release(connection)
             else:  # the reply was left unread (call cancelled mid-body): drain it too
-                self._pool._abandon(connection)
+                self._pool.abandon(connection)
 
 
-def _head(request: httpx.Request, body: bytes, proxy: Proxy | None) -> bytes:
-    url = request.url
+def head_lines(
+    method: bytes, url: httpx.URL, headers: Iterable[tuple[bytes, bytes]], proxy: Proxy | None
+) -> list[bytes]:
+    """A request's head up to its framing headers (Content-Length, Connection)."""
     target = url.raw_path or b"/"
     if proxy is not None and url.scheme == "http":
         # absolute form, for the proxy to know where to go (RFC 9112 §3.2.2)
         target = b"http://" + url.netloc + target
-    lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), target)]
+    lines = [b"%s %s HTTP/1.1" % (method, target)]
     has_host = False
-    for name, value in request.headers.raw:
+    for name, value in headers:
         if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
             raise httpx.LocalProtocolError("header contains a line break")
         lower = name.lower()
@@ -342,12 +366,25 @@ def _head(request: httpx.Request, body: bytes, proxy: Proxy | None) -> bytes:
             continue
         lines.append(name + b": " + value)
     if not has_host:
-        lines.append(b"Host: " + url.netloc)
+        lines.insert(1, b"Host: " + url.netloc)
     if proxy is not None and url.scheme == "http" and proxy.authorization is not None:
         lines.append(b"Proxy-Authorization: " + proxy.authorization)
-    lines.append(b"Content-Length: %d" % len(body))
-    lines.append(b"Connection: keep-alive")
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+    return lines
+
+
+def framing(body: bytes) -> bytes:
+    """The end of a request head: the body's length and keep-alive."""
+    return b"\r\nContent-Length: %d\r\nConnection: keep-alive\r\n\r\n" % len(body)
+
+
+def _head(request: httpx.Request, body: bytes, proxy: Proxy | None) -> bytes:
+    lines = head_lines(request.method.encode("ascii"), request.url, request.headers.raw, proxy)
+    return b"\r\n".join(lines) + framing(body)
+
+
+def origin_of(url: httpx.URL, proxy: Proxy | None) -> Origin:
+    default_port = 443 if url.scheme == "https" else 80
+    return (url.scheme, url.host, url.port or default_port, proxy)
 
 
 class PoolTransport(httpx.AsyncBaseTransport):
@@ -377,16 +414,38 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._closed:
-            raise httpx.ConnectError("transport closed")
         proxy: Proxy | None = request.extensions.get("proxy")
         body = request.content  # supplier requests are small and already in memory
         head = _head(request, body, proxy)
-        url = request.url
-        default_port = 443 if url.scheme == "https" else 80
-        origin: Origin = (url.scheme, url.host, url.port or default_port, proxy)
-        self._connect_timeout[origin] = request.extensions.get("timeout", {}).get("connect")
-        connection, reused = await self._acquire(origin)
+        connect_timeout = request.extensions.get("timeout", {}).get("connect")
+        status, headers, reason, connection = await self.exchange(
+            origin_of(request.url, proxy), head, body, connect_timeout
+        )
+        return httpx.Response(
+            status,
+            headers=headers,
+            stream=_Body(self, connection),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    async def exchange(
+        self, origin: Origin, head: bytes, body: bytes, connect_timeout: float | None
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, _Connection]:
+        """Send a request (its head already in bytes) and wait for the response's head.
+
+        The caller reads the body (``connection.take``, ``read_all``) and then hands the connection
+        back: ``release`` once read or failed, ``abandon`` when the call was cancelled.
+        """
+        if self._closed:
+            raise httpx.ConnectError("transport closed")
+        self._connect_timeout[origin] = connect_timeout
+        connection = self._pop_idle(origin)
+        if connection is not None:  # the usual case, without a coroutine to acquire one
+            self._active.add(connection)
+            reused = True
+        else:
+            connection, reused = await self._acquire(origin)
         try:
             try:
                 status, headers, reason = await connection.start(head, body)
@@ -400,19 +459,13 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 connection, _ = await self._acquire(origin, fresh=True)
                 status, headers, reason = await connection.start(head, body)
         except asyncio.CancelledError:
-            self._abandon(connection)
+            self.abandon(connection)
             raise
         except BaseException:
             connection.close()
             self._active.discard(connection)
             raise
-        return httpx.Response(
-            status,
-            headers=headers,
-            stream=_Body(self, connection),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
+        return status, headers, reason, connection
 
     def _pop_idle(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
@@ -514,7 +567,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         if not waiting:
             self._waiting.pop(origin, None)
 
-    def _abandon(self, connection: _Connection) -> None:
+    def abandon(self, connection: _Connection) -> None:
         """The call was cancelled mid-response: drain its connection, else replace it."""
         if self._closed or not self._late.adopt(connection):
             connection.close()
@@ -523,7 +576,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
 
     def _reuse_drained(self, connection: Drainable) -> None:
         assert isinstance(connection, _Connection)
-        self._release(connection)
+        self.release(connection)
 
     def _drain_gave_up(self, connection: Drainable) -> None:
         assert isinstance(connection, _Connection)
@@ -555,9 +608,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
             connection = await self._connect(origin)
         except httpx.TransportError:
             return  # the next real call will say what is wrong
-        self._release(connection)
+        self.release(connection)
 
-    def _release(self, connection: _Connection) -> None:
+    def release(self, connection: _Connection) -> None:
+        """A call is done with ``connection``: back to the pool when reusable, else closed."""
         self._active.discard(connection)
         if self._closed or not connection.reusable:
             connection.close()
