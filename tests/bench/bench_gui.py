@@ -20,13 +20,13 @@ A ``scatterdash fleet --suppliers N`` runs in its own process. Then, in this pro
 Targets (issue 4): lag p99 ≤ 20 ms, bar redraw ≤ 4 ms median, qasync overhead within 1.5×
 of plain asyncio.
 
-Issue 9's scenario (``--issue9``, load phase only): healthy suppliers from
+The sustained scenario (``--sustained``, load phase only): healthy suppliers from
 tests/bench/bench_suppliers.py (delays drawn per request, medians 5-85 ms) pinned to one
 core, this process to the other, the window at 1400×900, an ``all`` comparison every 0.5 s
 for 15 s. Targets: lag p99 ≤ 16 ms at 200 suppliers, ≤ 40 ms at 1000.
 
-    python tests/bench/bench_gui.py --issue9 --suppliers 200
-    python tests/bench/bench_gui.py --issue9 --suppliers 1000
+    python tests/bench/bench_gui.py --sustained --suppliers 200
+    python tests/bench/bench_gui.py --sustained --suppliers 1000
 """
 
 from __future__ import annotations
@@ -336,12 +336,12 @@ def main() -> None:
         help="gui.loop.GuiEventLoop (the app's) or qasync's plain QEventLoop",
     )
     parser.add_argument(
-        "--issue9", action="store_true", help="issue 9's scenario (see the docstring), load only"
+        "--sustained", action="store_true", help="the sustained scenario (see the docstring), load only"
     )
     args = parser.parse_args()
     loop_class = GuiEventLoop if args.loop == "gui" else qasync.QEventLoop
-    if args.issue9:
-        issue9(args, loop_class)
+    if args.sustained:
+        sustained(args, loop_class)
         return
     loop_name = f"{loop_class.__module__}.{loop_class.__name__}"
 
@@ -396,7 +396,7 @@ def main() -> None:
         )
 
 
-async def issue9_load(config: core.Config, seconds: float) -> dict[str, Any]:
+async def sustained_load(config: core.Config, seconds: float) -> dict[str, Any]:
     window = MainWindow(config, remember_layout=False)
     window.resize(1400, 900)
     window.show()
@@ -408,7 +408,7 @@ async def issue9_load(config: core.Config, seconds: float) -> dict[str, Any]:
         await window.aclose()
 
 
-def issue9(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLoop]) -> None:
+def sustained(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLoop]) -> None:
     cores = sorted(os.sched_getaffinity(0))
     pinned = len(cores) > 1
     fleet = LeanFleet(args.suppliers, args.seed, cores[-1] if pinned else None)
@@ -421,7 +421,7 @@ def issue9(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLoop]
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setQuitOnLastWindowClosed(False)
         with asyncio.Runner(loop_factory=lambda: loop_class(app)) as runner:  # type: ignore[call-arg]
-            load = runner.run(issue9_load(fleet.config, seconds))
+            load = runner.run(sustained_load(fleet.config, seconds))
     finally:
         fleet.stop()
     target = 16.0 if args.suppliers <= 200 else 40.0
