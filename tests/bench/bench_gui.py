@@ -336,7 +336,9 @@ def main() -> None:
         help="gui.loop.GuiEventLoop (the app's) or qasync's plain QEventLoop",
     )
     parser.add_argument(
-        "--sustained", action="store_true", help="the sustained scenario (see the docstring), load only"
+        "--sustained",
+        action="store_true",
+        help="the sustained scenario (see the docstring), load only",
     )
     args = parser.parse_args()
     loop_class = GuiEventLoop if args.loop == "gui" else qasync.QEventLoop
