@@ -85,7 +85,8 @@ class HistoryService:
         if not self._closing:
             self._closing = True
             self._jobs.put(_Job(None, self._done))
-        await asyncio.wrap_future(self._done)
+        # shielded: one closer cancelled must not cancel the close the others wait for
+        await asyncio.shield(asyncio.wrap_future(self._done))
 
     # -- the database thread -----------------------------------------------------------------
 
@@ -102,12 +103,17 @@ class HistoryService:
             self._turn_off(str(exc))
         while True:
             job = self._jobs.get()
+            # False when the caller gave up waiting (cancelled): nobody wants the answer,
+            # and a cancelled future must not be given one
+            wanted = job.result is None or job.result.set_running_or_notify_cancel()
             if job.work is None:
                 if database is not None:
                     database.close()
-                if job.result is not None:
+                if job.result is not None and wanted:
                     job.result.set_result(None)
                 return
+            if not wanted:
+                continue
             if database is None or self.problem is not None:
                 if job.result is not None:
                     job.result.set_result(job.default)

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -351,3 +352,20 @@ async def test_writes_never_wait_on_the_event_loop(tmp_path: Path) -> None:
     holder.close()
     await asyncio.wait_for(service.aclose(), 10)
     assert service.available
+
+
+async def test_a_cancelled_read_leaves_the_history_working(tmp_path: Path) -> None:
+    """A caller that stops waiting (the window closing) does not kill the database thread."""
+    service = HistoryService(tmp_path / "history.sqlite3")
+    gate = threading.Event()
+    service.submit(lambda db: gate.wait(10))  # holds the thread while the read is queued
+    read = asyncio.ensure_future(service.call(lambda db: db.comparisons(), None))
+    await asyncio.sleep(0)  # the read is queued behind the gate
+    read.cancel()
+    closing = [asyncio.ensure_future(service.aclose()) for _ in range(2)]
+    await asyncio.sleep(0)
+    closing[0].cancel()  # one closer giving up must not cancel the close for the other
+    gate.set()
+    await asyncio.wait_for(closing[1], 10)
+    assert read.cancelled() and service.available
+    assert not service._thread.is_alive()
