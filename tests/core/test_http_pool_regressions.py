@@ -187,6 +187,36 @@ async def test_a_call_cancelled_while_connecting_frees_its_place_once(
     assert len(supplier.quoting_connections) == 1  # the one place left, used three times
 
 
+async def cancelled_connect_then_three_calls(turns: int) -> int:
+    """How many connections carried the three calls made after a call was cancelled
+    ``turns`` event loop turns into its connect, with a bound of 2 and one call busy."""
+    supplier = HoldingSupplier()
+    async with listening(supplier.handle) as port:
+        url = f"http://127.0.0.1:{port}"
+        pool = PoolTransport(max_connections_per_origin=2)
+        held = asyncio.create_task(call(pool, url + "/hold"))
+        await supplier.holding.wait()
+        victim = asyncio.create_task(call(pool, url + "/quote"))
+        for _ in range(turns):
+            await asyncio.sleep(0)  # not a wait: picks the point of the connect to cancel at
+        victim.cancel()
+        await asyncio.gather(victim, return_exceptions=True)
+
+        await three_calls_with_one_busy(pool, url + "/quote", None)
+        held.cancel()
+        await asyncio.gather(held, return_exceptions=True)
+        await pool.aclose()
+    return len(supplier.quoting_connections)
+
+
+async def test_a_call_cancelled_at_any_point_of_its_connect_keeps_the_bound() -> None:
+    """The same without a hook: cancelled after each number of event loop turns in turn,
+    from before the TCP connect to after it (the protocol is built after about four)."""
+    used = {turns: await cancelled_connect_then_three_calls(turns) for turns in range(12)}
+    # one place left beside /hold: the victim's connection, when it got that far, or a new one
+    assert {turns: n for turns, n in used.items() if n != 1} == {}
+
+
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     return trustme.CA()
@@ -241,8 +271,8 @@ async def test_a_tls_handshake_failing_in_a_tunnel_frees_its_place_once(ca: trus
         held.cancel()
         await asyncio.gather(held, return_exceptions=True)
         await pool.aclose()
-    assert tunnels == 3  # held, the failed one, the one place left
-    assert len(supplier.quoting_connections) == 1
+    assert len(supplier.quoting_connections) == 1  # the one place left, used three times
+    assert tunnels == 3  # held, the failed one, that place
 
 
 # -- aclose() ends the calls waiting for a connection -----------------------------------------
