@@ -28,6 +28,7 @@ from core.cli._common import (
     stop_signals,
     write_out,
 )
+from core.cli._recording import CliHistory
 from core.cli._types import number_between, seconds
 
 __all__ = ["add_parser", "describe_event", "run_watch"]
@@ -125,7 +126,10 @@ async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
             stop.set()  # the reader went away (`watch | head`): stop watching, quietly
 
     with stop_signals(stop.set):
-        async with PriceComparator(_with_interval(config, args.interval)) as comparator:
+        async with (
+            PriceComparator(_with_interval(config, args.interval)) as comparator,
+            CliHistory(want_fallback=False).recording(comparator),  # probes and transitions
+        ):
             comparator.events.subscribe(show)
             comparator.start_health_monitor()
             with contextlib.suppress(TimeoutError):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.fleet import Fleet
+from core.storage import HistoryDatabase, default_database_path
 from tests.fleet._helpers import quick
 from tests.fleet.conftest import MakeFleet
 from tests.support.cli import into_closed_pipe
@@ -79,6 +80,15 @@ async def test_json_lines_parse_one_by_one_with_the_contract_keys(
     # timestamps are in order
     stamps = [datetime.fromisoformat(e["ts"]) for e in entries]
     assert stamps == sorted(stamps)
+    # and what it printed is in the history too
+    database = HistoryDatabase.open(default_database_path())
+    try:
+        printed = sum(e["event"] == "probe" for e in entries)
+        assert 0.9 * printed <= len(database.probes()) <= printed  # less what closing cut off
+        recorded = [(t.old, t.new) for t in database.transitions("globex")]
+        assert recorded[:2] == [("closed", "open"), ("open", "half-open")]
+    finally:
+        database.close()
 
 
 async def test_interrupted_it_stops_cleanly_and_exits_0(
