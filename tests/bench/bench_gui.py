@@ -53,6 +53,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 import core
+from gui.collector import MainThreadCollector
 from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 from gui.session import Ticket
@@ -340,6 +341,9 @@ def main() -> None:
         action="store_true",
         help="the sustained scenario (see the docstring), load only",
     )
+    parser.add_argument(
+        "--no-probing", action="store_true", help="sustained: health probes off (the app probes)"
+    )
     args = parser.parse_args()
     loop_class = GuiEventLoop if args.loop == "gui" else qasync.QEventLoop
     if args.sustained:
@@ -398,8 +402,10 @@ def main() -> None:
         )
 
 
-async def sustained_load(config: core.Config, seconds: float) -> dict[str, Any]:
-    window = MainWindow(config, remember_layout=False)
+async def sustained_load(
+    config: core.Config, seconds: float, *, probing: bool, history: Path
+) -> dict[str, Any]:
+    window = MainWindow(config, remember_layout=False, probing=probing, history_path=history)
     window.resize(1400, 900)
     window.show()
     await asyncio.sleep(0.5)
@@ -422,15 +428,25 @@ def sustained(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLo
     try:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setQuitOnLastWindowClosed(False)
-        with asyncio.Runner(loop_factory=lambda: loop_class(app)) as runner:  # type: ignore[call-arg]
-            load = runner.run(sustained_load(fleet.config, seconds))
+        collector = MainThreadCollector(app)  # as gui.app.run does
+        with (
+            tempfile.TemporaryDirectory() as data,
+            asyncio.Runner(loop_factory=lambda: loop_class(app)) as runner,  # type: ignore[call-arg]
+        ):
+            history = Path(data) / "history.sqlite3"
+            load = runner.run(
+                sustained_load(fleet.config, seconds, probing=not args.no_probing, history=history)
+            )
+        collector.stop()
     finally:
         fleet.stop()
     target = 16.0 if args.suppliers <= 200 else 40.0
     print()
     print(
         f"Window 1400×900 offscreen, {args.suppliers} healthy suppliers (medians 5-85 ms, drawn "
-        f"per request), `all` every 0.5 s for {seconds:g} s, {'pinned' if pinned else 'unpinned'}; "
+        f"per request), `all` every 0.5 s for {seconds:g} s, "
+        f"probing {'off' if args.no_probing else 'every 5 s'}, history on, "
+        f"{'pinned' if pinned else 'unpinned'}; "
         f"{load['started']} started, {load['finished']} finished, {load['decided']} decided; "
         f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}"
     )
