@@ -464,4 +464,6 @@ def sustained(args: argparse.Namespace, loop_class: type[asyncio.AbstractEventLo
 
 
 if __name__ == "__main__":
+    # the window records its comparisons: into a throwaway directory, never the user's history
+    os.environ.setdefault("SCATTERDASH_DATA_DIR", tempfile.mkdtemp(prefix="scatterdash-bench-"))
     main()

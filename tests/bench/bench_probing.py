@@ -20,18 +20,19 @@ import asyncio
 import os
 import statistics
 import sys
+import tempfile
 import time
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
+from bench_gui import FleetProcess, load_phase, percentile
 from PySide6.QtWidgets import QApplication
 
 import core
 from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
-from tests.bench.bench_gui import FleetProcess, load_phase, percentile
 
 
 def _with_interval(config: core.Config, interval: float) -> core.Config:
@@ -125,4 +126,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # the window records its comparisons: into a throwaway directory, never the user's history
+    os.environ.setdefault("SCATTERDASH_DATA_DIR", tempfile.mkdtemp(prefix="scatterdash-bench-"))
     main()
