@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,21 +19,10 @@ import core
 from core import Status
 from core.transports.http._decoding import CappedDecoder
 from tests.support.scripted import ScriptedFleet, raw
+from tests.support.wire import QUOTE, read_request
 
 pytestmark = pytest.mark.timeout(30)
 
-QUOTE = json.dumps(
-    {
-        "supplier_id": "x",
-        "product_id": "SKU-1",
-        "unit_price": 2.0,
-        "total_price": 2.0,
-        "currency": "EUR",
-        "valid_until": "2026-12-31T00:00:00",
-        "in_stock": True,
-        "delivery_days": 1,
-    }
-).encode()
 REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(QUOTE), QUOTE)
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
@@ -55,21 +43,6 @@ async def hand_server(handle: Handler) -> AsyncIterator[tuple[str, list[int]]]:
     server = await asyncio.start_server(accept, "127.0.0.1", 0)
     async with server:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/quote", connections
-
-
-async def read_request(reader: asyncio.StreamReader) -> bool:
-    """One request's head and body; False at the end of the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return False
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length")
-    )
-    await reader.readexactly(length)
-    return True
 
 
 def config(url: str, suppliers: int = 1, **defaults: Any) -> core.Config:

@@ -13,7 +13,8 @@ from core import TransportError
 from core.transports import Endpoint
 from core.transports.http import HttpTransport
 from core.transports.http._pool import _Connection
-from tests.core.test_http_client import QUOTE, hand_server, read_request
+from tests.core.test_http_client import hand_server
+from tests.support.wire import QUOTE, read_request
 
 pytestmark = pytest.mark.timeout(30)
 

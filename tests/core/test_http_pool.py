@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 import core
 from core.transports.http._pool import HIGH_WATER, _Connection
-
-QUOTE = json.dumps(
-    {
-        "supplier_id": "x",
-        "product_id": "SKU-1",
-        "unit_price": 2.0,
-        "total_price": 2.0,
-        "currency": "EUR",
-        "valid_until": "2026-12-31T00:00:00",
-        "in_stock": True,
-        "delivery_days": 1,
-    }
-).encode()
+from tests.support.wire import QUOTE
 
 
 async def serve(reply: Callable[[asyncio.StreamWriter], bytes], close: bool) -> AsyncIterator[str]:

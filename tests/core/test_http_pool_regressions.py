@@ -8,7 +8,6 @@ the middle of its reply's body is drained and its connection reused.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,21 +22,10 @@ from core.transports.http import _pool
 from core.transports.http._connect import open_connection
 from core.transports.http._pool import PoolTransport
 from core.transports.http._proxy import Proxy
+from tests.support.wire import QUOTE, read_request
 
 pytestmark = pytest.mark.timeout(30)
 
-QUOTE = json.dumps(
-    {
-        "supplier_id": "x",
-        "product_id": "SKU-1",
-        "unit_price": 2.0,
-        "total_price": 2.0,
-        "currency": "EUR",
-        "valid_until": "2030-01-01T00:00:00",
-        "in_stock": True,
-        "delivery_days": 1,
-    }
-).encode()
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(QUOTE)
 
 #: how long a call that should end may take before the test says it hangs
@@ -82,21 +70,6 @@ async def must_end(what: str) -> AsyncIterator[None]:
             yield
     except TimeoutError:
         pytest.fail(f"{what} still waiting after {ENDS_WITHIN_S:g} s")
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes | None:
-    """One request (head and body); its target, or None at the end of the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError:
-        return None
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length")
-    )
-    await reader.readexactly(length)
-    return head.split(b" ", 2)[1]
 
 
 class HoldingSupplier:

@@ -28,7 +28,7 @@ def quote(request: dict[str, Any], supplier: str) -> bytes:
             "unit_price": 2.5,
             "total_price": 2.5 * quantity,
             "currency": "EUR",
-            "valid_until": "2026-12-31T00:00:00+00:00",
+            "valid_until": "2030-01-01T00:00:00+00:00",
             "in_stock": True,
             "delivery_days": 2,
             "correlation_id": request["correlation_id"],

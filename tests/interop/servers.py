@@ -154,7 +154,7 @@ http {{
         location = /static {{
             default_type application/json;
             add_header X-Correlation-ID $http_x_correlation_id;
-            return 200 '{{"supplier_id": "nginx", "product_id": "SKU-1", "unit_price": 2.5, "total_price": 2.5, "currency": "EUR", "valid_until": "2026-12-31T00:00:00+00:00", "in_stock": true, "delivery_days": 2, "correlation_id": "$http_x_correlation_id"}}';
+            return 200 '{{"supplier_id": "nginx", "product_id": "SKU-1", "unit_price": 2.5, "total_price": 2.5, "currency": "EUR", "valid_until": "2030-01-01T00:00:00+00:00", "in_stock": true, "delivery_days": 2, "correlation_id": "$http_x_correlation_id"}}';
         }}
         location = /proxied {{
             proxy_http_version 1.1;

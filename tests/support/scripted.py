@@ -40,7 +40,7 @@ def quote_body(
         "unit_price": unit_price,
         "total_price": round(unit_price * quantity, 2) if isinstance(unit_price, float) else 0,
         "currency": "EUR",
-        "valid_until": "2026-12-31T00:00:00+00:00",
+        "valid_until": "2030-01-01T00:00:00+00:00",
         "in_stock": in_stock,
         "delivery_days": delivery_days,
     }
