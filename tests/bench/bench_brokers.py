@@ -25,6 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
+# run as a script: the repo root on the path, for tests.support
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from bench_core import ideal_ms, percentile, start_fleet
 
 import core

@@ -105,25 +105,49 @@ class Run:
         }
 
 
+def fleet_config(ports: list[int]) -> core.Config:
+    return core.parse_config(
+        {
+            "defaults": {"timeout": DEADLINE_S, "supplier_timeout": DEADLINE_S},
+            "suppliers": [
+                {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote"}
+                for i, port in enumerate(ports)
+            ],
+        }
+    )
+
+
 async def run_scatterdash(
-    config: core.Config, strategy: str, runs: int, medians: list[float], gap: float
+    config: core.Config,
+    strategy: str,
+    runs: int,
+    medians: list[float],
+    gap: float,
+    transport: Callable[[], core.Transport] | None = None,
 ) -> Run:
+    """``transport``: makes the transport to run the engine over (default: its own)."""
     run = Run()
-    async with core.PriceComparator(config) as comparator:
-        for _ in range(WARMUPS):
-            await comparator.compare("SKU-123", 40, strategy=strategy)
-        await comparator.idle()
-        cpu0 = time.process_time()
-        for _ in range(runs):
-            if gap:
-                await asyncio.sleep(gap)
-            comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
-            run.undecided += not comparison.decided
-            ideal = ideal_ms(strategy, medians, comparison.correlation_id)
-            run.overheads.append(comparison.elapsed_ms - ideal)
-        await comparator.idle()
-        # recomputing the ideal is the benchmark's CPU, not the client's
-        run.cpu_ms = (time.process_time() - cpu0) * 1000 - runs * IDEAL_CPU_MS[len(medians)]
+    under = transport() if transport is not None else None
+    try:
+        async with core.PriceComparator(config, transport=under) as comparator:
+            for _ in range(WARMUPS):
+                await comparator.compare("SKU-123", 40, strategy=strategy)
+            await comparator.idle()
+            cpu0 = time.process_time()
+            for _ in range(runs):
+                if gap:
+                    await asyncio.sleep(gap)
+                comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
+                run.undecided += not comparison.decided
+                ideal = ideal_ms(strategy, medians, comparison.correlation_id)
+                run.overheads.append(comparison.elapsed_ms - ideal)
+            await comparator.idle()
+            # recomputing the ideal is the benchmark's CPU, not the client's
+            cpu_ms = (time.process_time() - cpu0) * 1000
+            run.cpu_ms = cpu_ms - runs * IDEAL_CPU_MS[len(medians)]
+    finally:
+        if under is not None:
+            await under.aclose()
     return run
 
 
@@ -259,15 +283,7 @@ def main() -> None:
         process, ports = start_fleet(medians, args.suppliers, pinning)
         runs = args.runs if size < 1000 else max(5, args.runs // 5)
         try:
-            config = core.parse_config(
-                {
-                    "defaults": {"timeout": DEADLINE_S, "supplier_timeout": DEADLINE_S},
-                    "suppliers": [
-                        {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote"}
-                        for i, port in enumerate(ports)
-                    ],
-                }
-            )
+            config = fleet_config(ports)
             # the suppliers' process is slow for its first few hundred connections and
             # requests: warm it up before any row is measured
             asyncio.run(run_scatterdash(config, "all", 5, medians, 0.0))
@@ -293,6 +309,10 @@ def main() -> None:
         f"load average (1 min) before/after each size: {' -> '.join(load)}"
     )
     print()
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[int, str, str, dict[str, float]]]) -> None:
     print(
         "| suppliers | client | strategy | overhead median (ms) | p95 (ms) | p99 (ms) "
         "| CPU / comparison (ms) | undecided |"

@@ -1,10 +1,12 @@
 """Benchmark: the HTTP client under the engine — Scatterdash's pool vs well-kept clients.
 
-    python tests/bench/bench_http_clients.py [--sizes 100] [--runs 20] [--strategies best,first]
+    python tests/bench/bench_http_clients.py [--sizes 100] [--runs 40] [--strategies best,first]
 
-The same fleet and measure as tests/bench/bench_core.py (suppliers in their own process,
-a fixed delay each; overhead = decision latency − the strategy's ideal; CPU = the client
-process's CPU per comparison), with the engine's transport swapped underneath:
+bench_core.py's fleet and measure, through its own functions: suppliers in their own
+process pinned to one core, the client on the other; delays drawn per request from the
+correlation id; comparisons back to back; overhead = decision latency − that
+comparison's ideal; CPU = the client process's whole CPU over the run / comparisons.
+The engine's transport is swapped underneath:
 
 - ``pool``: ``core.HttpTransport``, the hand-written pool (what Scatterdash uses);
 - ``aiohttp``: aiohttp's ``ClientSession`` (already a dependency, for the demo fleet);
@@ -17,16 +19,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-from pathlib import Path
+import functools
+import os
+from collections.abc import Callable
 
 import aiohttp
+import bench_core
 import httpx
+from bench_core import (
+    Pinning,
+    fleet_config,
+    measure_ideal_cpu,
+    print_table,
+    report,
+    run_scatterdash,
+    start_fleet,
+)
+from bench_suppliers import supplier_medians
 
 import core
-
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_core import fmt, ideal_ms, start_fleet, summary
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -87,83 +98,50 @@ class HttpcoreTransport:
         await self._transport.aclose()
 
 
-def make_transport(client: str, size: int) -> core.Transport:
-    if client == "pool":
-        return core.HttpTransport()
-    if client == "aiohttp":
-        return AiohttpTransport()
-    return HttpcoreTransport(size)
-
-
-async def run(
-    config: core.Config, client: str, strategy: str, runs: int, delays: list[float]
-) -> dict[str, float]:
-    import time
-
-    transport = make_transport(client, len(delays))
-    overheads, cpus, undecided = [], [], 0
-    try:
-        async with core.PriceComparator(config, transport=transport) as comparator:
-            for index in range(runs + 3):
-                await asyncio.sleep(0.1)
-                await comparator.idle()
-                cpu0 = time.process_time()
-                comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
-                cpu = (time.process_time() - cpu0) * 1000
-                if index < 3:
-                    continue  # warm-up: connections opened
-                undecided += not comparison.decided
-                overheads.append(comparison.elapsed_ms - ideal_ms(strategy, delays))
-                cpus.append(cpu)
-    finally:
-        await transport.aclose()
-    return summary(overheads, cpus, undecided)
-
-
 def main() -> None:
-    import random
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100")
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--strategies", default="best,first")
     parser.add_argument("--clients", default="pool,aiohttp,httpx")
+    parser.add_argument("--no-pin", action="store_true", help="let the OS place the processes")
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    rng = random.Random(7)
+    pinning = Pinning(not args.no_pin)
+    if pinning.enabled:
+        os.sched_setaffinity(0, pinning.client_cores)
+    load = [f"{os.getloadavg()[0]:.2f}"]
     rows = []
-    # loopback suppliers, never through an environment proxy (older versions: no such key)
-    direct = {"proxy": False} if "proxy" in core.SupplierConfig.model_fields else {}
     for size in (int(s) for s in args.sizes.split(",")):
-        delays = [rng.uniform(0.005, 0.050) for _ in range(size)]
-        process, ports = start_fleet(delays, "lean")
+        transports: dict[str, Callable[[], core.Transport]] = {
+            "pool": core.HttpTransport,
+            "aiohttp": AiohttpTransport,
+            "httpx": functools.partial(HttpcoreTransport, size),
+        }
+        medians = supplier_medians(size, args.seed + size)
+        bench_core.IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
+        process, ports = start_fleet(medians, "lean", pinning)
         try:
-            config = core.parse_config(
-                {
-                    "defaults": {"timeout": 10.0, "supplier_timeout": 10.0},
-                    "suppliers": [
-                        {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote", **direct}
-                        for i, port in enumerate(ports)
-                    ],
-                }
-            )
+            config = fleet_config(ports)
+            asyncio.run(run_scatterdash(config, "all", 5, medians, 0.0))  # warm the suppliers
             for strategy in args.strategies.split(","):
                 for client in args.clients.split(","):
-                    result = asyncio.run(run(config, client, strategy, args.runs, delays))
-                    rows.append((size, client, strategy, result))
-                    print(f"  {size:>5} {client:<8} {strategy:<8} {fmt(result)}", file=sys.stderr)
+                    run = run_scatterdash(
+                        config, strategy, args.runs, medians, 0.0, transports[client]
+                    )
+                    rows.append(report(size, client, strategy, asyncio.run(run)))
         finally:
             process.terminate()
             process.wait()
+        load.append(f"{os.getloadavg()[0]:.2f}")
     print()
     print(
-        "| suppliers | client | strategy | overhead median (ms) | overhead p99 (ms) | CPU / comparison (ms) | undecided |"
+        "back to back, delays drawn per request, "
+        f"{'pinned: suppliers 1 core, client the other' if pinning.enabled else 'not pinned'}; "
+        f"load average (1 min) before/after each size: {' -> '.join(load)}"
     )
-    print("|---:|---|---|---:|---:|---:|---:|")
-    for size, client, strategy, result in rows:
-        print(
-            f"| {size} | {client} | {strategy} | {result['median']:.1f} | {result['p99']:.1f} "
-            f"| {result['cpu']:.1f} | {result['undecided']:.0f} |"
-        )
+    print()
+    print_table(rows)
 
 
 if __name__ == "__main__":
