@@ -108,9 +108,11 @@ def test_losing_the_display_is_one_line_and_no_traceback(
         xvfb.wait(10)
         _, rest = app.communicate(timeout=30)
     assert app.returncode == 1
-    assert rest.splitlines() == [
-        "scatterdash: lost the display (The X11 connection broke (error 1)); exiting"
-    ]
+    # Qt's own words vary with the moment the socket breaks ("The X11 connection broke
+    # (error 1)", "… I/O error (code 1)"): one line of ours around them, nothing else
+    [line] = rest.splitlines()
+    assert line.startswith("scatterdash: lost the display (The X11 connection broke")
+    assert line.endswith("); exiting")
 
 
 def test_a_hang_up_closes_the_window_with_one_line(tmp_path: Path) -> None:
