@@ -1,10 +1,12 @@
 """Stand-in broker suppliers for bench_brokers.py: one queue/subject/topic per supplier,
-fixed delays, all on one connection per broker so their own CPU stays small.
+all on one connection per broker so their own CPU stays small.
 
-    python tests/bench/bench_broker_suppliers.py amqp|nats|kafka URL PREFIX DELAYS_JSON READY_FILE
+    python tests/bench/bench_broker_suppliers.py amqp|nats|kafka URL PREFIX MEDIANS_MS_JSON READY_FILE
 
-Supplier i serves ``PREFIX.i`` and answers every request after ``DELAYS[i]`` seconds with
-the same quote as bench_suppliers.py; READY_FILE is written once every one is served.
+Supplier i serves ``PREFIX.i`` and answers every request with the same quote as
+bench_suppliers.py, after the delay bench_suppliers.request_delay draws for supplier i
+(median ``MEDIANS_MS[i]``) and the request's correlation id: the very delays an HTTP
+supplier draws for the same request. READY_FILE is written once every one is served.
 Written from the wire contract with the client libraries directly (not Scatterdash).
 """
 
@@ -17,16 +19,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench_suppliers import quote
+from bench_suppliers import quote, request_delay
 
 JSON = "application/json"
 
 
-def answer(body: bytes) -> bytes:
-    return json.dumps(quote(json.loads(body))).encode()
+def delay_and_answer(median_ms: float, index: int, body: bytes) -> tuple[float, bytes]:
+    """The delay in seconds supplier ``index`` waits before replying, and its reply."""
+    request = json.loads(body)
+    delay = request_delay(median_ms, index, request["correlation_id"])
+    return delay, json.dumps(quote(request)).encode()
 
 
-async def amqp(url: str, prefix: str, delays: list[float], ready: Path) -> None:
+async def amqp(url: str, prefix: str, medians: list[float], ready: Path) -> None:
     import aio_pika
 
     connection = await aio_pika.connect(url)
@@ -35,13 +40,13 @@ async def amqp(url: str, prefix: str, delays: list[float], ready: Path) -> None:
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[Any]] = set()
 
-    def reply(message: Any) -> None:
+    def reply(message: Any, answer: bytes) -> None:
         properties = aio_pika.Message(
             b"", content_type=JSON, correlation_id=message.correlation_id
         ).properties
         task = loop.create_task(
             underlay.basic_publish(
-                answer(message.body),
+                answer,
                 routing_key=message.reply_to,
                 properties=properties,
                 wait=False,
@@ -50,36 +55,36 @@ async def amqp(url: str, prefix: str, delays: list[float], ready: Path) -> None:
         pending.add(task)
         task.add_done_callback(pending.discard)
 
-    for i, delay in enumerate(delays):
+    for i, median in enumerate(medians):
         queue = await channel.declare_queue(f"{prefix}.{i}", auto_delete=True)
 
-        async def on_message(message: Any, delay: float = delay) -> None:
-            loop.call_later(delay, reply, message)
+        async def on_message(message: Any, i: int = i, median: float = median) -> None:
+            delay, answer = delay_and_answer(median, i, message.body)
+            loop.call_later(delay, reply, message, answer)
 
         await queue.consume(on_message, no_ack=True)
     ready.write_text("ready")  # noqa: ASYNC240 - once, before serving
     await asyncio.Future()
 
 
-async def nats_(url: str, prefix: str, delays: list[float], ready: Path) -> None:
+async def nats_(url: str, prefix: str, medians: list[float], ready: Path) -> None:
     import nats
 
     client = await nats.connect(url)
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[Any]] = set()
 
-    def reply(message: Any) -> None:
+    def reply(message: Any, answer: bytes) -> None:
         headers = {"Content-Type": JSON, **(message.headers or {})}
-        task = loop.create_task(
-            client.publish(message.reply, answer(message.data), headers=headers)
-        )
+        task = loop.create_task(client.publish(message.reply, answer, headers=headers))
         pending.add(task)
         task.add_done_callback(pending.discard)
 
-    for i, delay in enumerate(delays):
+    for i, median in enumerate(medians):
 
-        async def on_message(message: Any, delay: float = delay) -> None:
-            loop.call_later(delay, reply, message)
+        async def on_message(message: Any, i: int = i, median: float = median) -> None:
+            delay, answer = delay_and_answer(median, i, message.data)
+            loop.call_later(delay, reply, message, answer)
 
         await client.subscribe(f"{prefix}.{i}", cb=on_message)
     await client.flush()
@@ -87,11 +92,11 @@ async def nats_(url: str, prefix: str, delays: list[float], ready: Path) -> None
     await asyncio.Future()
 
 
-async def kafka(url: str, prefix: str, delays: list[float], ready: Path) -> None:
+async def kafka(url: str, prefix: str, medians: list[float], ready: Path) -> None:
     import aiokafka
     import aiokafka.admin
 
-    topics = [f"{prefix}.{i}" for i in range(len(delays))]
+    topics = [f"{prefix}.{i}" for i in range(len(medians))]
     admin = aiokafka.admin.AIOKafkaAdminClient(bootstrap_servers=url)
     await admin.start()
     await admin.create_topics([aiokafka.admin.NewTopic(t, 1, 1) for t in topics])
@@ -105,16 +110,16 @@ async def kafka(url: str, prefix: str, delays: list[float], ready: Path) -> None
     await consumer.seek_to_end(*partitions)
     for partition in partitions:
         await consumer.position(partition)
-    delay_of = dict(zip(topics, delays, strict=True))
+    index_of = {topic: i for i, topic in enumerate(topics)}
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[Any]] = set()
 
-    def reply(record: Any) -> None:
+    def reply(record: Any, answer: bytes) -> None:
         headers = dict(record.headers)
         task = loop.create_task(
             producer.send(
                 headers["reply-topic"].decode(),
-                answer(record.value),
+                answer,
                 headers=[
                     ("correlation-id", headers["correlation-id"]),
                     ("content-type", b"application/json"),
@@ -129,14 +134,16 @@ async def kafka(url: str, prefix: str, delays: list[float], ready: Path) -> None
         batches = await consumer.getmany(timeout_ms=1000)
         for records in batches.values():
             for record in records:
-                loop.call_later(delay_of[record.topic], reply, record)
+                i = index_of[record.topic]
+                delay, answer = delay_and_answer(medians[i], i, record.value)
+                loop.call_later(delay, reply, record, answer)
 
 
 def main() -> None:
-    kind, url, prefix, delays, ready = sys.argv[1:6]
+    kind, url, prefix, medians, ready = sys.argv[1:6]
     serve = {"amqp": amqp, "nats": nats_, "kafka": kafka}[kind]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(url, prefix, json.loads(delays), Path(ready)))
+        asyncio.run(serve(url, prefix, json.loads(medians), Path(ready)))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
     python tests/bench/bench_brokers.py [--suppliers 100] [--runs 30] [--transports http,amqp,nats,kafka]
 
-100 suppliers on loopback, each with a fixed delay drawn once between 5 and 50 ms (the
-same delays for every transport), comparisons back to back. HTTP suppliers are
-bench_suppliers.py's lean ones; broker suppliers are bench_broker_suppliers.py, one
-connection per broker serving every supplier's queue/subject/topic: RabbitMQ and NATS on
-127.0.0.1 (as the tests use them), Kafka a Tansu broker started here.
-Overhead = decision latency − ideal (slowest delay for ``all``, fastest for ``first``).
-CPU = the client process's CPU per comparison (brokers and suppliers not counted).
+bench_core.py's method, through its own functions: suppliers in their own process pinned
+to one core, the client on the other; each supplier draws its delay anew for every
+request from the correlation id (bench_suppliers.request_delay, so HTTP and broker
+suppliers delay the same request alike); comparisons back to back; overhead = decision
+latency − that comparison's ideal (the slowest delay for ``all``, the fastest for
+``first``); CPU = the client process's whole CPU over the run / comparisons (brokers and
+suppliers not counted). HTTP suppliers are bench_suppliers.py's lean ones; broker
+suppliers are bench_broker_suppliers.py, one connection per broker serving every
+supplier's queue/subject/topic: RabbitMQ and NATS on 127.0.0.1 (as the tests use them,
+not pinned), Kafka a Tansu broker started here (on the suppliers' core).
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
-import statistics
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +30,18 @@ from pathlib import Path
 # run as a script: the repo root on the path, for tests.support
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench_core import ideal_ms, percentile, start_fleet
+import bench_core
+from bench_core import (
+    DEADLINE_S,
+    Pinning,
+    fleet_config,
+    measure_ideal_cpu,
+    print_table,
+    report,
+    run_scatterdash,
+    start_fleet,
+)
+from bench_suppliers import supplier_medians
 
 import core
 from tests.support.tansu import start_tansu, stop
@@ -40,7 +53,7 @@ PLACE = {"amqp": "queue", "nats": "subject", "kafka": "topic"}
 
 
 def start_broker_suppliers(
-    kind: str, url: str, prefix: str, delays: list[float]
+    kind: str, url: str, prefix: str, medians: list[float], pinning: Pinning
 ) -> subprocess.Popen[bytes]:
     ready = Path(tempfile.mkdtemp()) / "ready"
     command = [
@@ -49,10 +62,10 @@ def start_broker_suppliers(
         kind,
         url,
         prefix,
-        json.dumps(delays),
+        json.dumps(medians),
         str(ready),
     ]
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, preexec_fn=pinning.suppliers())
     deadline = time.monotonic() + 120
     while not ready.exists():
         if time.monotonic() > deadline or process.poll() is not None:
@@ -62,26 +75,16 @@ def start_broker_suppliers(
     return process
 
 
-async def measure(
-    config: core.Config, strategy: str, runs: int, delays: list[float]
-) -> dict[str, float]:
-    overheads, cpus, undecided = [], [], 0
-    async with core.PriceComparator(config) as comparator:
-        for index in range(runs + 3):
-            cpu0 = time.process_time()
-            comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
-            cpu = (time.process_time() - cpu0) * 1000
-            if index < 3:
-                continue  # warm-up: connections, reply consumers
-            undecided += not comparison.decided
-            overheads.append(comparison.elapsed_ms - ideal_ms(strategy, delays))
-            cpus.append(cpu)
-    return {
-        "median": statistics.median(overheads),
-        "p95": percentile(overheads, 95),
-        "cpu": statistics.median(cpus),
-        "undecided": undecided,
-    }
+def broker_config(kind: str, url: str, prefix: str, size: int) -> core.Config:
+    return core.parse_config(
+        {
+            "defaults": {"timeout": DEADLINE_S, "supplier_timeout": DEADLINE_S},
+            "suppliers": [
+                {"name": f"s{i}", "transport": kind, "broker": url, PLACE[kind]: f"{prefix}.{i}"}
+                for i in range(size)
+            ],
+        }
+    )
 
 
 def main() -> None:
@@ -90,64 +93,55 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--transports", default="http,amqp,nats,kafka")
     parser.add_argument("--strategies", default="all,first")
+    parser.add_argument("--no-pin", action="store_true", help="let the OS place the processes")
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    rng = random.Random(7)
-    delays = [rng.uniform(0.005, 0.050) for _ in range(args.suppliers)]
-    defaults = {"timeout": 10.0, "supplier_timeout": 10.0}
+    pinning = Pinning(not args.no_pin)
+    if pinning.enabled:
+        os.sched_setaffinity(0, pinning.client_cores)
+    size = args.suppliers
+    medians = supplier_medians(size, args.seed + size)  # the same as bench_core's at this size
+    bench_core.IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
+    load = [f"{os.getloadavg()[0]:.2f}"]
     rows = []
     for kind in args.transports.split(","):
         processes: list[subprocess.Popen[bytes]] = []
         tansu = None
         try:
             if kind == "http":
-                process, ports = start_fleet(delays, "lean")
+                process, ports = start_fleet(medians, "lean", pinning)
                 processes.append(process)
-                suppliers = [
-                    {"name": f"s{i}", "url": f"http://127.0.0.1:{port}/quote"}
-                    for i, port in enumerate(ports)
-                ]
+                config = fleet_config(ports)
             else:
                 if kind == "kafka":
                     tansu, url = start_tansu(Path(tempfile.mkdtemp()) / "tansu.log")
+                    if pinning.enabled:
+                        os.sched_setaffinity(tansu.pid, pinning.supplier_cores)
                 else:
                     url = AMQP_URL if kind == "amqp" else NATS_URL
                 prefix = f"bench.{uuid.uuid4().hex[:8]}"
-                processes.append(start_broker_suppliers(kind, url, prefix, delays))
-                suppliers = [
-                    {
-                        "name": f"s{i}",
-                        "transport": kind,
-                        "broker": url,
-                        PLACE[kind]: f"{prefix}.{i}",
-                    }
-                    for i in range(len(delays))
-                ]
-            config = core.parse_config({"defaults": defaults, "suppliers": suppliers})
+                processes.append(start_broker_suppliers(kind, url, prefix, medians, pinning))
+                config = broker_config(kind, url, prefix, size)
+            # warm the suppliers (and the broker's queues/subjects/topics) before measuring
+            asyncio.run(run_scatterdash(config, "all", 5, medians, 0.0))
             for strategy in args.strategies.split(","):
-                result = asyncio.run(measure(config, strategy, args.runs, delays))
-                rows.append((kind, strategy, result))
-                print(
-                    f"  {kind:<5} {strategy:<6} median {result['median']:.1f} ms  "
-                    f"p95 {result['p95']:.1f} ms  cpu {result['cpu']:.1f} ms",
-                    file=sys.stderr,
-                )
+                run = asyncio.run(run_scatterdash(config, strategy, args.runs, medians, 0.0))
+                rows.append(report(size, kind, strategy, run))
         finally:
             for process in processes:
                 process.terminate()
                 process.wait()
             if tansu is not None:
                 stop(tansu)
+        load.append(f"{os.getloadavg()[0]:.2f}")
     print()
     print(
-        f"| transport ({args.suppliers} suppliers) | strategy | overhead median (ms) "
-        "| overhead p95 (ms) | client CPU / comparison (ms) | undecided |"
+        "back to back, delays drawn per request, "
+        f"{'pinned: suppliers 1 core, client the other' if pinning.enabled else 'not pinned'}; "
+        f"load average (1 min) before/after each transport: {' -> '.join(load)}"
     )
-    print("|---|---|---:|---:|---:|---:|")
-    for kind, strategy, result in rows:
-        print(
-            f"| {kind} | {strategy} | {result['median']:.1f} | {result['p95']:.1f} "
-            f"| {result['cpu']:.1f} | {result['undecided']:.0f} |"
-        )
+    print()
+    print_table(rows, column="transport")
 
 
 if __name__ == "__main__":

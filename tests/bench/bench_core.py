@@ -312,9 +312,10 @@ def main() -> None:
     print_table(rows)
 
 
-def print_table(rows: list[tuple[int, str, str, dict[str, float]]]) -> None:
+def print_table(rows: list[tuple[int, str, str, dict[str, float]]], column: str = "client") -> None:
+    """``column``: what the second column names (the client, the transport...)."""
     print(
-        "| suppliers | client | strategy | overhead median (ms) | p95 (ms) | p99 (ms) "
+        f"| suppliers | {column} | strategy | overhead median (ms) | p95 (ms) | p99 (ms) "
         "| CPU / comparison (ms) | undecided |"
     )
     print("|---:|---|---|---:|---:|---:|---:|---:|")
