@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core import BreakerState, BreakerTransition, HealthWindow, Status
 from gui import theme
 from gui.widgets.latency_plot import nice_ceiling
+from gui.widgets.plot_style import style_plot
 
 __all__ = ["SPAN_S", "HealthChart", "HealthView", "breaker_spans"]
 
@@ -100,13 +101,7 @@ class HealthChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self.apply_theme()
 
     def apply_theme(self) -> None:
-        dark = theme.is_dark(self.palette())
-        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
-        text = self.palette().color(QPalette.ColorRole.Text)
-        for side in ("left", "bottom"):
-            axis = self.getPlotItem().getAxis(side)
-            axis.setTextPen(text)
-            axis.setPen(pg.mkPen(QColor(text.red(), text.green(), text.blue(), 120)))
+        dark = style_plot(self)
         blue = QColor(theme.IN_FLIGHT[1 if dark else 0])
         self.p50.setPen(pg.mkPen(blue, width=1))
         self.p95.setPen(pg.mkPen(blue, width=1, style=Qt.PenStyle.DashLine))

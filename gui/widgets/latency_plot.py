@@ -19,12 +19,13 @@ from collections import deque
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPaintEvent, QPalette, QWheelEvent
+from PySide6.QtGui import QPaintEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core import Comparison, Status
 from gui import theme
 from gui.live import CATEGORIES, IN_FLIGHT, LiveRun
+from gui.widgets.plot_style import style_plot
 
 __all__ = ["LatencyPanel", "LatencyPlot"]
 
@@ -165,13 +166,8 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         event.accept()
 
     def apply_theme(self) -> None:
-        dark = theme.is_dark(self.palette())
-        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        dark = style_plot(self)
         text = self.palette().color(QPalette.ColorRole.Text)
-        for side in ("left", "bottom"):
-            axis = self.getPlotItem().getAxis(side)
-            axis.setTextPen(text)
-            axis.setPen(pg.mkPen(QColor(text.red(), text.green(), text.blue(), 120)))
         for category, bar in self._bars.items():
             status = None if category == IN_FLIGHT else Status(category)
             bar.setOpts(brush=pg.mkBrush(theme.outcome_color(status, dark)))
