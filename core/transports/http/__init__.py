@@ -103,6 +103,7 @@ class HttpTransport:
         self._user_agent = user_agent()
         self._pools: dict[TlsPolicy, PoolTransport] = {}
         self._prepared: dict[Endpoint, _Prepared] = {}
+        self._proxy_environ: dict[str, str] | None = None
 
     def _pool(self, policy: TlsPolicy) -> PoolTransport:
         pool = self._pools.get(policy)
@@ -117,13 +118,26 @@ class HttpTransport:
             )
         return pool
 
+    def _proxy_variables(self) -> dict[str, str]:
+        """The environment's proxy settings, read once: scanning the whole environment for
+        each of a thousand suppliers cost 0.1–0.26 s of CPU on the first comparison."""
+        if self._proxy_environ is None:
+            self._proxy_environ = {
+                name: value
+                for name, value in self._environ.items()
+                if name.lower().endswith("_proxy") or name == "REQUEST_METHOD"
+            }
+        return self._proxy_environ
+
     def _prepare(self, endpoint: Endpoint) -> _Prepared:
         prepared = self._prepared.get(endpoint)
         if prepared is None:
             url = httpx.URL(endpoint.address)
             port = url.port or (443 if url.scheme == "https" else 80)
             try:
-                proxy = pick_proxy(endpoint.proxy, url.scheme, url.host, port, self._environ)
+                proxy = pick_proxy(
+                    endpoint.proxy, url.scheme, url.host, port, self._proxy_variables()
+                )
             except ValueError as exc:
                 raise TransportError(f"proxy: {exc}") from None
             # normalised once: copying an httpx.Headers is half the cost of building one
