@@ -87,6 +87,9 @@ class HistoryService:
             self._jobs.put(_Job(None, self._done))
         # shielded: one closer cancelled must not cancel the close the others wait for
         await asyncio.shield(asyncio.wrap_future(self._done))
+        # the thread answers the close job just before it returns: once that answer is
+        # here, joining it waits for no work, only for the thread to finish returning
+        self._thread.join(timeout=1.0)
 
     # -- the database thread -----------------------------------------------------------------
 
