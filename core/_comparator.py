@@ -7,8 +7,9 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
+from typing import Any
 
 from core._breaker import CircuitBreaker
 from core._broker_config import broker_destination, broker_url
@@ -22,7 +23,7 @@ from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
 from core.health._monitor import HealthMonitor
-from core.transports._base import Endpoint, Transport
+from core.transports._base import EagerTransport, Endpoint, Transport
 from core.transports._factory import TransportSet
 from core.transports.http import HttpTransport
 
@@ -133,12 +134,13 @@ class PriceComparator:
         transport, codec = self.transports.get(supplier.transport, broker), self.codec
         max_bytes = self.config.defaults.max_reply_bytes
 
-        async def call(request: PriceRequest, correlation_id: str) -> Quote:
+        send = transport.begin if isinstance(transport, EagerTransport) else transport.request
+
+        def call(request: PriceRequest, correlation_id: str) -> Coroutine[Any, Any, Quote]:
+            # not a coroutine function: an eager transport writes the request right here
             body = codec.encode_cached(request, correlation_id)
-            raw = await transport.request(
-                endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
-            )
-            return codec.decode(raw, request, correlation_id)
+            reply = send(endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes)
+            return _decoded(reply, codec, request, correlation_id)
 
         timeout = supplier.timeout or self.config.defaults.supplier_timeout
         return Destination(supplier.name, call, timeout, self.breakers[supplier.name])
@@ -249,6 +251,12 @@ class PriceComparator:
             ComparisonFinished(comparison.correlation_id, comparison, time.perf_counter())
         )
         return comparison
+
+
+async def _decoded(
+    reply: Awaitable[bytes], codec: QuoteCodec, request: PriceRequest, correlation_id: str
+) -> Quote:
+    return codec.decode(await reply, request, correlation_id)
 
 
 def _check_arguments(

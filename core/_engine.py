@@ -59,7 +59,9 @@ RepT = TypeVar("RepT")
 class Destination(Generic[ReqT, RepT]):
     name: str
     call: Callable[[ReqT, str], Awaitable[RepT]]
-    """sends the request with a correlation id and returns the decoded reply, or raises"""
+    """sends the request with a correlation id; the awaitable gives the decoded reply, or
+    raises. It may send before returning (an eager transport writes the request at once):
+    the engine then always awaits what it returned, if only to cancel it."""
     timeout: float
     """seconds for the whole call"""
     breaker: CircuitBreaker
@@ -84,6 +86,10 @@ def _outcome_for_breaker(result: SupplierResult[Any]) -> Outcome:
     if result.status is Status.TIMEOUT and result.own_timeout:
         return Outcome.FAILURE
     return Outcome.IGNORED
+
+
+async def _raising(error: Exception) -> Any:
+    raise error
 
 
 def _refusal(breaker: CircuitBreaker) -> str:
@@ -122,6 +128,8 @@ class _Scatter(Generic[ReqT, RepT]):
         self.decided = False
         self.done = asyncio.Event()
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        #: each call's awaitable until its task takes it over (see ScatterGather._abandon)
+        self.unawaited: list[Awaitable[RepT] | None] = [None] * len(destinations)
         self._own_timeouts: asyncio.TimerHandle | None = None
 
     def complete(self, index: int, result: SupplierResult[RepT]) -> None:
@@ -146,13 +154,14 @@ class _Scatter(Generic[ReqT, RepT]):
         if self.decided or self.pending == 0:
             self.done.set()
 
-    async def call(self, index: int, request: ReqT) -> None:
+    async def call(self, index: int, pending: Awaitable[RepT]) -> None:
+        self.unawaited[index] = None
         destination = self.destinations[index]
         started = self.sent_at[index]
         status, reply, error, own_timeout = Status.OK, None, None, False
         try:
             # the call's own timeout is watch_own_timeouts()'s: one timer for all calls
-            reply = await destination.call(request, self.correlation_id)
+            reply = await pending
         except TimeoutError:
             status, own_timeout = Status.TIMEOUT, True
             error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
@@ -284,13 +293,13 @@ class ScatterGather(Generic[ReqT, RepT]):
         except asyncio.CancelledError:
             scatter.stop_watching()
             scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
-            await self._abandon(tasks)
+            await self._abandon(scatter, tasks)
             raise
         # The outcome is final: the calls still in flight are cancelled now and release
         # their connections in the next loop iterations, while the caller already has the
         # decision (``drain()`` waits for them, as closing the comparator does).
         scatter.stop_watching()
-        self._reap(self._abandon(tasks))
+        self._reap(self._abandon(scatter, tasks))
         return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
 
     async def _send(
@@ -313,15 +322,33 @@ class ScatterGather(Generic[ReqT, RepT]):
             if listened:
                 name = self.destinations[index].name
                 self.events.emit(CallSent(scatter.correlation_id, name, now))
-            task = asyncio.create_task(scatter.call(index, request))
+            try:
+                pending = self.destinations[index].call(request, scatter.correlation_id)
+            except Exception as exc:  # failed before anything was awaited: the call's result
+                pending = _raising(exc)
+            scatter.unawaited[index] = pending
+            task = asyncio.create_task(scatter.call(index, pending))
             scatter.tasks[index] = task
             tasks.append(task)
 
     @staticmethod
-    async def _abandon(tasks: list[asyncio.Task[None]]) -> None:
-        for task in tasks:
+    async def _abandon(scatter: _Scatter[ReqT, RepT], tasks: list[asyncio.Task[None]]) -> None:
+        running = [task for task in tasks if not task.done()]
+        for task in running:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
+        # A task cancelled before its first step never awaited its call, which may have
+        # sent already: await each such call now, and cancel it once it is under way, so
+        # that it lets go of what it holds (a connection waiting for its reply).
+        loop = asyncio.get_running_loop()
+        leftover: list[asyncio.Future[RepT]] = []
+        for pending in scatter.unawaited:
+            if pending is not None:
+                call = asyncio.ensure_future(pending)
+                loop.call_soon(call.cancel)  # after its first step
+                leftover.append(call)
+        scatter.unawaited = []
+        await asyncio.gather(*leftover, return_exceptions=True)
 
     def _reap(self, abandoning: Coroutine[Any, Any, None]) -> None:
         reaper = asyncio.ensure_future(abandoning)

@@ -4,7 +4,7 @@
 module (or package) of its own, and is the only place that imports its client library.
 """
 
-from core.transports._base import Endpoint, Transport
+from core.transports._base import EagerTransport, Endpoint, Transport
 from core.transports.http import HttpTransport
 
-__all__ = ["Endpoint", "HttpTransport", "Transport"]
+__all__ = ["EagerTransport", "Endpoint", "HttpTransport", "Transport"]

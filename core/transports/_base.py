@@ -9,10 +9,11 @@ cancelling the call, which must then release whatever the call holds.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Endpoint", "Transport"]
+__all__ = ["EagerTransport", "Endpoint", "Transport"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,4 +54,16 @@ class Transport(Protocol):
 
     async def aclose(self) -> None:
         """Release every connection; the transport is unusable afterwards."""
+        ...
+
+
+@runtime_checkable
+class EagerTransport(Transport, Protocol):
+    """A transport that can put a request on the wire before anything is awaited."""
+
+    def begin(
+        self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
+    ) -> Coroutine[Any, Any, bytes]:
+        """What ``request`` does, with the request sent (when it can be at once) before
+        this returns. The coroutine must then be awaited: it holds what was sent."""
         ...

@@ -26,16 +26,24 @@ import asyncio
 import logging
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
 import httpx
 
 from core._errors import InvalidReplyError, TransportError
 from core.transports._base import Endpoint
 from core.transports.http._decoding import CappedDecoder
-from core.transports.http._pool import Origin, PoolTransport, framing, head_lines, origin_of
+from core.transports.http._pool import (
+    Begun,
+    Origin,
+    PoolTransport,
+    framing,
+    head_lines,
+    origin_of,
+)
 from core.transports.http._proxy import Proxy, pick_proxy
 
 __all__ = ["HttpTransport", "TlsPolicy", "user_agent"]
@@ -176,14 +184,36 @@ class HttpTransport:
     async def request(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
     ) -> bytes:
+        return await self.begin(endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes)
+
+    def begin(
+        self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
+    ) -> Coroutine[Any, Any, bytes]:
+        """``request``, with the request written before this returns when a pooled
+        connection to the endpoint is idle (no await, no task): a scatter's requests then
+        leave back to back instead of one per task step. The coroutine gives the reply and
+        must be awaited (cancelled while awaited, it drains or closes the connection as
+        ``request`` does): dropped unawaited, it would leave that connection in limbo."""
         prepared = self._prepare(endpoint)
         if prepared.head_error is not None:
-            raise TransportError(prepared.head_error)
+            return _failing(TransportError(prepared.head_error))
         head = prepared.post_head + _header_value(correlation_id) + framing(body)
+        begun = prepared.pool.begin(prepared.origin, head, body, prepared.connect_timeout)
+        return self._reply(prepared, head, body, correlation_id, max_bytes, begun)
+
+    async def _reply(
+        self,
+        prepared: _Prepared,
+        head: bytes,
+        body: bytes,
+        correlation_id: str,
+        max_bytes: int,
+        begun: Begun | None,
+    ) -> bytes:
         pool = prepared.pool
         try:
             status, headers, reason, connection = await pool.exchange(
-                prepared.origin, head, body, prepared.connect_timeout
+                prepared.origin, head, body, prepared.connect_timeout, begun
             )
         except httpx.TransportError as exc:
             raise TransportError(str(exc) or type(exc).__name__) from None
@@ -251,6 +281,10 @@ def _post_head(
         return b"", str(exc)
     lines.append(b"X-Correlation-ID: ")
     return b"\r\n".join(lines), None
+
+
+async def _failing(error: TransportError) -> bytes:
+    raise error
 
 
 def _header_value(correlation_id: str) -> bytes:

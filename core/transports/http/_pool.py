@@ -34,6 +34,7 @@ import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from typing import NamedTuple
 
 import httptools
 import httpx
@@ -42,7 +43,7 @@ from core.transports.http._connect import authority, open_connection
 from core.transports.http._drain import Drainable, LateReplies
 from core.transports.http._proxy import Proxy
 
-__all__ = ["Origin", "PoolTransport", "framing", "head_lines", "origin_of"]
+__all__ = ["Begun", "Origin", "PoolTransport", "framing", "head_lines", "origin_of"]
 
 log = logging.getLogger("scatterdash.http")
 
@@ -59,6 +60,14 @@ def _shown(origin: Origin) -> str:
     scheme, host, port, proxy = origin
     via = f" via proxy {proxy.url}" if proxy is not None else ""
     return f"{scheme}://{authority(host, port)}{via}"
+
+
+class Begun(NamedTuple):
+    """A request already written on a pooled connection (``PoolTransport.begin``)."""
+
+    connection: _Connection
+    head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]
+    """the response's status, raw headers and reason, once they are in"""
 
 
 class _Connection(asyncio.Protocol):
@@ -429,26 +438,54 @@ class PoolTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
 
-    async def exchange(
+    def begin(
         self, origin: Origin, head: bytes, body: bytes, connect_timeout: float | None
+    ) -> Begun | None:
+        """Write the request now, without awaiting, when an idle connection to ``origin`` is
+        ready; ``None`` when there is none (``exchange`` then opens or waits for one).
+
+        A scatter writes all its requests in one go this way: each is on the wire before the
+        next call's coroutine has even started. Hand the result to ``exchange``, or to
+        ``abandon`` if the call is given up before that.
+        """
+        if self._closed:
+            return None
+        self._connect_timeout[origin] = connect_timeout
+        connection = self._pop_idle(origin)
+        if connection is None:
+            return None
+        self._active.add(connection)
+        return Begun(connection, connection.start(head, body))
+
+    async def exchange(
+        self,
+        origin: Origin,
+        head: bytes,
+        body: bytes,
+        connect_timeout: float | None,
+        begun: Begun | None = None,
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes, _Connection]:
-        """Send a request (its head already in bytes) and wait for the response's head.
+        """Send a request (its head already in bytes) and wait for the response's head;
+        ``begun``: what ``begin`` returned for this very request (already written).
 
         The caller reads the body (``connection.take``, ``read_all``) and then hands the connection
         back: ``release`` once read or failed, ``abandon`` when the call was cancelled.
         """
-        if self._closed:
-            raise httpx.ConnectError("transport closed")
-        self._connect_timeout[origin] = connect_timeout
-        connection = self._pop_idle(origin)
-        if connection is not None:  # the usual case, without a coroutine to acquire one
-            self._active.add(connection)
-            reused = True
+        if begun is None:
+            if self._closed:
+                raise httpx.ConnectError("transport closed")
+            begun = self.begin(origin, head, body, connect_timeout)
+        head_received: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None
+        if begun is not None:  # the usual case, without a coroutine to acquire one
+            connection, reused, head_received = begun.connection, True, begun.head
         else:
             connection, reused = await self._acquire(origin)
+            head_received = None
         try:
             try:
-                status, headers, reason = await connection.start(head, body)
+                if head_received is None:
+                    head_received = connection.start(head, body)
+                status, headers, reason = await head_received
             except httpx.TransportError:
                 if not (reused and not connection.received_any):
                     raise

@@ -1,0 +1,160 @@
+"""Requests leave back to back: a destination's call may send before anything is awaited
+(the HTTP transport writes on a pooled connection at once), and the engine always awaits
+what such a call returned, even when its task never got to run."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+
+import core
+from core import CircuitBreaker, Destination, ScatterGather, Status
+from core._strategies import AllStrategy
+from core.transports import Endpoint
+from core.transports.http import HttpTransport
+from core.transports.http._pool import PoolTransport
+from tests.core.test_engine import JUDGING
+from tests.core.test_http_client import hand_server
+from tests.support.wire import QUOTE, read_request
+
+pytestmark = pytest.mark.timeout(30)
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(QUOTE)
+
+
+async def test_every_call_is_made_before_the_first_one_is_awaited() -> None:
+    made: list[str] = []
+    seen_when_awaited: list[list[str]] = []
+
+    def call_of(name: str) -> Any:
+        def call(request: str, correlation_id: str) -> Coroutine[Any, Any, str]:
+            made.append(name)  # the synchronous part: what an eager transport writes
+
+            async def reply() -> str:
+                seen_when_awaited.append(list(made))
+                return name
+
+            return reply()
+
+        return call
+
+    names = ["a", "b", "c"]
+    gather = ScatterGather(
+        [Destination(n, call_of(n), 1.0, CircuitBreaker(n)) for n in names]
+    )
+    outcome = await gather.scatter("q", AllStrategy(JUDGING), timeout=1.0)
+    assert [r.status for r in outcome.results] == [Status.OK] * 3
+    assert seen_when_awaited and all(sorted(seen) == names for seen in seen_when_awaited)
+
+
+async def test_a_call_that_fails_before_returning_is_that_destination_s_error() -> None:
+    def broken(request: str, correlation_id: str) -> Coroutine[Any, Any, str]:
+        raise core.TransportError("proxy: unsupported scheme 'ftp'")
+
+    async def fine(request: str, correlation_id: str) -> str:
+        return "ok"
+
+    gather = ScatterGather(
+        [
+            Destination("broken", broken, 1.0, CircuitBreaker("broken")),
+            Destination("fine", fine, 1.0, CircuitBreaker("fine")),
+        ]
+    )
+    outcome = await gather.scatter("q", AllStrategy(JUDGING), timeout=1.0)
+    broken_result, fine_result = outcome.results
+    assert broken_result.status is Status.ERROR
+    assert broken_result.error == "proxy: unsupported scheme 'ftp'"
+    assert fine_result.status is Status.OK
+
+
+def spy_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each request written by the pool, as ``begin`` (no await) or ``exchange``."""
+    log: list[str] = []
+    begin = PoolTransport.begin
+
+    def spying(self: PoolTransport, *args: Any) -> Any:
+        begun = begin(self, *args)
+        log.append("begin" if begun is not None else "none")
+        return begun
+
+    monkeypatch.setattr(PoolTransport, "begin", spying)
+    return log
+
+
+async def test_over_http_a_warm_scatter_writes_every_request_before_any_task_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while await read_request(reader) is not None:
+            writer.write(HEAD + QUOTE)
+            await writer.drain()
+
+    async with hand_server(handle) as (url, connections):
+        config = core.parse_config(
+            {"suppliers": [{"name": f"s{i}", "url": url, "proxy": False} for i in range(4)]}
+        )
+        async with core.PriceComparator(config) as comparator:
+            first = await comparator.compare("SKU-1", 1, strategy="all")
+            await comparator.idle()
+            writes = spy_starts(monkeypatch)
+            written_before_tasks: list[int] = []
+            call = core._engine._Scatter.call
+
+            async def counting(self: Any, index: int, pending: Any) -> None:
+                written_before_tasks.append(writes.count("begin"))
+                await call(self, index, pending)
+
+            monkeypatch.setattr(core._engine._Scatter, "call", counting)
+            second = await comparator.compare("SKU-1", 1, strategy="all")
+    assert first.decided and second.decided
+    assert writes == ["begin"] * 4  # all four went out on the warm connections
+    assert written_before_tasks == [4, 4, 4, 4]
+    assert len(connections) == 4  # and nothing was opened a second time
+
+
+async def test_a_call_cut_off_before_its_task_ran_still_lets_go_of_its_connection() -> None:
+    """An own timeout shorter than the timer's slack ends the call before its task's first
+    step: the request is on the wire, and its connection must be drained, not leaked."""
+    replies = asyncio.Queue[None]()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while await read_request(reader) is not None:
+            await replies.get()
+            writer.write(HEAD + QUOTE)
+            await writer.drain()
+
+    async with hand_server(handle) as (url, connections):
+        transport = HttpTransport(environ={})
+        endpoint = Endpoint("s", url, proxy=False)
+
+        def call(request: str, correlation_id: str) -> Coroutine[Any, Any, bytes]:
+            return transport.begin(endpoint, b"{}", correlation_id=correlation_id, max_bytes=4096)
+
+        try:
+            replies.put_nowait(None)
+            assert await transport.request(endpoint, b"{}", correlation_id="w", max_bytes=4096)
+            pool = next(iter(transport._pools.values()))
+            gather = ScatterGather([Destination("s", call, 1e-6, CircuitBreaker("s"))])
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)  # "never awaited"
+                outcome = await gather.scatter("q", AllStrategy(JUDGING), timeout=1.0)
+                (result,) = outcome.results
+                assert result.status is Status.TIMEOUT and result.own_timeout
+                await gather.drain()
+                gc.collect()
+            # its connection is being drained (the reply is still to come), not left behind
+            assert pool._active and pool._active <= set(pool._late._deadlines)
+            replies.put_nowait(None)  # the late reply comes, is read and dropped
+            await transport.settle()
+            assert pool._active == set()
+            replies.put_nowait(None)
+            raw = await transport.request(endpoint, b"{}", correlation_id="n", max_bytes=4096)
+            assert raw == QUOTE
+            assert len(connections) == 1  # the drained connection was reused
+        finally:
+            await transport.aclose()
