@@ -130,7 +130,11 @@ def _raise_file_limit(suppliers: int) -> None:
 
 
 def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
-    """Write the fleet's client config atomically: a reader never sees half a file."""
+    """Write the fleet's client config atomically: a reader never sees half a file.
+
+    The file is created readable by its owner only (``mkstemp``): a profile's broker URL
+    may carry credentials, and the written config holds it as the profile did.
+    """
     path = Path(path)
     text = dump_config(fleet.config, header)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
@@ -144,6 +148,19 @@ def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
         raise
 
 
+def _header(fleet: Fleet) -> str:
+    header = (
+        f"client config for a running `scatterdash fleet` (seed {fleet.seed});\n"
+        f"run it again with `scatterdash fleet --profile THIS_FILE --seed {fleet.seed}`"
+    )
+    if any(s.transport != "http" for s in fleet.config.suppliers):
+        header += (
+            ";\nits broker suppliers are served by "
+            "`scatterdash responder --config THIS_FILE --name NAME`"
+        )
+    return header
+
+
 async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
     with stop_signals(stop.set):
@@ -155,12 +172,7 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
                 lines.append(f"{supplier.name:<{width}}  {supplier.url}{note}")
             lines.append(f"{'control':<{width}}  {fleet.control_url}/suppliers")
             if args.write_config:
-                header = (
-                    f"client config for a running `scatterdash fleet` (seed {fleet.seed});\n"
-                    "run it again with `scatterdash fleet --profile THIS_FILE --seed "
-                    f"{fleet.seed}`"
-                )
-                write_config(fleet, args.write_config, header)
+                write_config(fleet, args.write_config, _header(fleet))
                 lines.append(f"wrote the client config to {args.write_config}")
             lines.append(
                 f"fleet ready: {len(fleet.suppliers)} suppliers on 127.0.0.1 "

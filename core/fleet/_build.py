@@ -29,10 +29,11 @@ def fleet_from_profile(
 ) -> Fleet:
     """A fleet (not started) of the suppliers in a config file, with their ``sim`` tables.
 
-    Broker suppliers are left out (``scatterdash responder`` serves them); a config with
-    none but those is a ConfigError. They listen on the ports of their URLs (which must be http://127.0.0.1:PORT/quote;
-    port 0 picks a free one), or all on free ports when ``ephemeral``. The file's
-    ``[defaults]`` and ``[breaker]`` go into ``fleet.config``. Raises ConfigError.
+    Broker suppliers are not simulated (``scatterdash responder`` serves them); a config
+    with none but those is a ConfigError. The HTTP ones listen on the ports of their URLs
+    (which must be http://127.0.0.1:PORT/quote; port 0 picks a free one), or all on free
+    ports when ``ephemeral``. ``fleet.config`` is the file's config, every section and
+    supplier (broker suppliers too), with the URLs of the running ones. Raises ConfigError.
     """
     config = load_config(path)
     profiles = profiles_from_config(config)
@@ -51,6 +52,7 @@ def fleet_from_profile(
         breaker=config.breaker,
         latency_scale=latency_scale,
         control_port=control_port,
+        profile_config=config,
     )
 
 
@@ -78,9 +80,8 @@ async def embedded_demo_fleet(
 ) -> AsyncIterator[Fleet]:
     """The demo fleet of ``resources/demo.toml``, started on free ports, stopped on exit.
 
-    ``fleet.config`` keeps demo.toml's ``[defaults]`` and ``[breaker]``, with the URLs of
-    the running suppliers. ``seed`` None is the demo's fixed seed: the same prices every
-    time.
+    ``fleet.config`` is demo.toml's config, with the URLs of the running suppliers.
+    ``seed`` None is the demo's fixed seed: the same prices every time.
     """
     fleet = fleet_from_profile(
         resource(DEMO_PROFILE), seed, ephemeral=True, latency_scale=latency_scale

@@ -9,8 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from core._config import BreakerSettings, Config, Defaults, parse_config
+from core._config import BreakerSettings, Config, Defaults
 from core.fleet._catalogue import Catalogue, default_catalogue
+from core.fleet._client_config import check_profile_config, client_config
 from core.fleet._control import control_app
 from core.fleet._faults import FaultSettings
 from core.fleet._listener import HOST, Listener
@@ -35,7 +36,9 @@ class Fleet:
     fleet.stop()``. A profile's port 0 means any free port; ``fleet.config`` is the client
     config for the running fleet. ``latency_scale`` multiplies every drawn latency (tests
     use a small one). ``control_port`` is where the control endpoint listens (0: any free
-    port, None: no endpoint).
+    port, None: no endpoint). ``profile_config``, the config the profiles were read from,
+    makes ``fleet.config`` that config (every section, broker suppliers included) with each
+    simulated supplier at its running URL, and ``defaults`` and ``breaker`` as given here.
     """
 
     def __init__(
@@ -48,12 +51,16 @@ class Fleet:
         catalogue: Catalogue | None = None,
         latency_scale: float = 1.0,
         control_port: int | None = 0,
+        profile_config: Config | None = None,
     ) -> None:
         if not profiles:
             raise ValueError("a fleet needs at least one supplier")
         names = [p.name for p in profiles]
         if len(set(names)) != len(names):
             raise ValueError("supplier names must be unique")
+        if profile_config is not None:
+            check_profile_config(profile_config, names)
+        self._profile_config = profile_config
         if not latency_scale >= 0:
             raise ValueError(f"latency_scale must be 0 or more, got {latency_scale}")
         self.seed = seed
@@ -160,7 +167,8 @@ class Fleet:
 
     @property
     def config(self) -> Config:
-        """The client config: every supplier, in order, at its real URL."""
+        """The client config: every supplier, in order, each simulated one at its real URL
+        (from a profile: its broker suppliers and sections too)."""
         if self._config is None:
             raise RuntimeError("the fleet has not started: its ports are not known yet")
         return self._config
@@ -170,21 +178,7 @@ class Fleet:
         return self._control_url
 
     def _make_config(self) -> Config:
-        suppliers: list[dict[str, Any]] = []
-        for supplier in self.suppliers:
-            entry: dict[str, Any] = {"name": supplier.name, "url": supplier.url}
-            if supplier.profile.timeout is not None:
-                entry["timeout"] = supplier.profile.timeout
-            sim = supplier.profile.sim.to_toml_dict()
-            if sim:
-                entry["sim"] = sim
-            suppliers.append(entry)
-        data = {
-            "defaults": self.defaults.model_dump(exclude_none=True),
-            "breaker": self.breaker.model_dump(),
-            "suppliers": suppliers,
-        }
-        return parse_config(data, f"<fleet on {HOST}>")
+        return client_config(self.suppliers, self.defaults, self.breaker, self._profile_config)
 
     # -- faults and counters -----------------------------------------------------------
 

@@ -53,16 +53,25 @@ def _table(lines: list[str], path: str, table: Mapping[str, Any]) -> None:
 
 
 def dump_config(config: Config, header: str = "") -> str:
-    """The config as TOML text that :func:`core.load_config` reads back to an equal one."""
+    """The config as TOML text that :func:`core.load_config` reads back to an equal one.
+
+    Every section, and every supplier with its keys as given: a broker URL too, credentials
+    and all, as the config it came from holds it (this is that config, for its user).
+    """
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
     if lines:
         lines.append("")
     lines.append("[defaults]")
     _table(lines, "defaults", config.defaults.model_dump(exclude_none=True))
-    lines += ["", "[breaker]"]
-    _table(lines, "breaker", config.breaker.model_dump())
-    lines += ["", "[health]"]
-    _table(lines, "health", config.health.model_dump())
+    sections = {
+        "breaker": config.breaker,
+        "health": config.health,
+        "history": config.history,
+        "fallback": config.fallback,
+    }
+    for name, section in sections.items():
+        lines += ["", f"[{name}]"]
+        _table(lines, name, section.model_dump())
     for supplier in config.suppliers:
         lines += ["", "[[suppliers]]"]
         _table(lines, "suppliers", supplier.model_dump(exclude_defaults=True))

@@ -140,9 +140,14 @@ async def test_a_profile_with_broker_suppliers_runs_the_http_ones_and_names_the_
         assert lines[0].split()[0] == "acme" and lines[-1].startswith("fleet ready: 1 suppliers")
         url = lines[0].split()[1]
         assert url != "http://127.0.0.1:80/quote"  # port 0: a free port, not 80
-        config = core.load_config(written)
-        assert [(s.name, s.url) for s in config.suppliers] == [("acme", url)]
-        async with core.PriceComparator(config) as comparator:
+        config = core.load_config(written)  # broker suppliers too: see test_fleet_write_config
+        assert [(s.name, s.url) for s in config.suppliers] == [
+            ("acme", url),
+            ("rabbit", ""),
+            ("zenith", ""),
+        ]
+        http_only = config.model_copy(update={"suppliers": config.suppliers[:1]})
+        async with core.PriceComparator(http_only) as comparator:
             assert (await comparator.compare("SKU-1", 1, timeout=4)).decided
     finally:
         process.send_signal(signal.SIGTERM)
