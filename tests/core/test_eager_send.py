@@ -44,9 +44,7 @@ async def test_every_call_is_made_before_the_first_one_is_awaited() -> None:
         return call
 
     names = ["a", "b", "c"]
-    gather = ScatterGather(
-        [Destination(n, call_of(n), 1.0, CircuitBreaker(n)) for n in names]
-    )
+    gather = ScatterGather([Destination(n, call_of(n), 1.0, CircuitBreaker(n)) for n in names])
     outcome = await gather.scatter("q", AllStrategy(JUDGING), timeout=1.0)
     assert [r.status for r in outcome.results] == [Status.OK] * 3
     assert seen_when_awaited and all(sorted(seen) == names for seen in seen_when_awaited)
