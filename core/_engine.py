@@ -15,8 +15,13 @@ the next loop iterations, after ``scatter`` has returned the outcome (``drain()`
 for that; closing the comparator does). When ``scatter`` itself is cancelled, it waits
 for its calls to unwind before it re-raises.
 
-Calls leave in the order the decision most likely needs them: slowest-expected first
-when the strategy waits for every reply, quickest first when it can decide early. For a
+Every call is made from the scatter itself, one after the other, and only its reply is
+awaited in a task of its own: a transport that can send without awaiting (HTTP on a
+pooled connection) has the whole scatter on the wire before the first task step, where a
+task per call wrote its request only once every task had been created.
+
+Calls leave in the order the decision most likely needs them: slowest-expected first when
+the strategy waits for every reply, quickest first when it can decide early. For a
 strategy that can decide early they leave in batches of ``SEND_BATCH``, with the replies
 that arrived in between taken in before the next batch: deciding while calls are still
 being sent (``first`` among a thousand suppliers) spares the rest, which end ``cancelled``

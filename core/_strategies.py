@@ -119,12 +119,20 @@ class _Waiting(Strategy[R]):
         super().__init__(judging)
         self.min_responses = min_responses
         self.valid = 0
+        # each valid reply's rank, taken while the others are still on their way: the
+        # ranking after the last reply then costs a lookup per reply, not a rank
+        self._ranks: dict[int, tuple[Any, SupplierResult[R]]] = {}
 
     def _take(self, result: SupplierResult[R]) -> bool:
         if result.ok and result.reply is not None:
             self.valid += 1
+            self._ranks[id(result)] = (self.judging.rank(result), result)
         # waiting longer cannot bring enough valid replies any more
         return self.valid + self.remaining < self.min_responses
+
+    def _rank(self, result: SupplierResult[R]) -> Any:
+        known = self._ranks.get(id(result))
+        return known[0] if known is not None else self.judging.rank(result)
 
     @property
     def cut_off_reason(self) -> str:
@@ -148,7 +156,7 @@ class AllStrategy(_Waiting[R]):
         error = self._too_few(valid)
         if error is not None:
             return Decision(error=error)
-        return Decision(ranked=tuple(sorted(valid, key=self.judging.rank)))
+        return Decision(ranked=tuple(sorted(valid, key=self._rank)))
 
 
 class BestStrategy(_Waiting[R]):
@@ -164,7 +172,7 @@ class BestStrategy(_Waiting[R]):
         usable = self._usable(valid)
         if not usable:
             return Decision(error=self._no_winner(valid))
-        return Decision(winner=min(usable, key=self.judging.rank))
+        return Decision(winner=min(usable, key=self._rank))
 
 
 class FirstStrategy(Strategy[R]):
