@@ -47,7 +47,7 @@ from core._events import CallResult, CallSent, Emitter, Event
 from core._results import Status, SupplierResult
 from core._strategies import Decision, Strategy
 
-__all__ = ["Destination", "ScatterGather", "ScatterOutcome"]
+__all__ = ["OWN_TIMEOUT_REASON", "Destination", "ScatterGather", "ScatterOutcome"]
 
 log = logging.getLogger("scatterdash.engine")
 
@@ -55,6 +55,9 @@ log = logging.getLogger("scatterdash.engine")
 SEND_BATCH = 64
 #: calls whose own timeout falls due this close together are cut off by one timer run
 OWN_TIMEOUT_SLACK_S = 0.001
+#: how the error of a call cut off by its own timeout starts (the history keeps only the
+#: error, and tells these from the comparison's deadline by it)
+OWN_TIMEOUT_REASON = "no reply within the supplier timeout"
 
 ReqT = TypeVar("ReqT")
 RepT = TypeVar("RepT")
@@ -169,7 +172,7 @@ class _Scatter(Generic[ReqT, RepT]):
             reply = await pending
         except TimeoutError:
             status, own_timeout = Status.TIMEOUT, True
-            error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
+            error = f"{OWN_TIMEOUT_REASON} ({destination.timeout:g} s)"
         except InvalidReplyError as exc:
             status, error = Status.INVALID, str(exc)
         except TransportError as exc:
@@ -196,7 +199,7 @@ class _Scatter(Generic[ReqT, RepT]):
             if due > now + OWN_TIMEOUT_SLACK_S:
                 earliest = min(earliest, due)
                 continue
-            error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
+            error = f"{OWN_TIMEOUT_REASON} ({destination.timeout:g} s)"
             latency = (now - self.sent_at[index]) * 1000.0
             self.complete(
                 index, SupplierResult(destination.name, Status.TIMEOUT, latency, None, error, True)

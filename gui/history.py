@@ -5,17 +5,19 @@
 transition and probe, to :class:`core.HistoryService`, which writes on its own thread:
 nothing here waits for the disk on the UI loop). It shows each finished comparison on top
 of the table at once, reads the table back (filtered) at start and when the filters
-change, and fetches a past comparison to open or replay. A database that cannot be used
-gives one warning (shown in the Event log) and the window goes on with history off.
+change, fetches a past comparison to open or replay, and gives each session's health
+window the last 15 minutes on record. A database that cannot be used gives one warning
+(shown in the Event log) and the window goes on with history off.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QStandardPaths
 
@@ -32,7 +34,13 @@ from core import (
     Status,
     StoredComparison,
 )
-from core.storage import data_dir, default_database_path, find_fallback, legacy_paths
+from core.storage import (
+    data_dir,
+    default_database_path,
+    find_fallback,
+    legacy_paths,
+    restore_health,
+)
 from gui.live import LiveRun
 from gui.models.history_model import HistoryEntry, HistoryModel
 from gui.session import Session
@@ -86,6 +94,14 @@ class HistoryKeeper:
     def follow(self, session: Session) -> None:
         """Record ``session``'s comparisons, transitions and probes (until it closes)."""
         session.subscribe(self.recorder.observe)
+
+    def restore_health(self, session: Session) -> Coroutine[Any, Any, int] | None:
+        """Give ``session``'s health window the last 15 minutes on record (its samples and
+        breaker spans); ``None`` with history off. Call it before the session's first event
+        (what the window observes from now on is held and added after what is read) and
+        await what it returns."""
+        breakers = {name: b.state.value for name, b in session.comparator.breakers.items()}
+        return restore_health(session.health_window, self.service, breakers)
 
     async def load(self, where: HistoryFilter | None = None) -> int:
         """Show the newest recorded comparisons that pass ``where`` (default: the current

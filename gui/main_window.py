@@ -430,6 +430,10 @@ class MainWindow(QMainWindow):
         self.session, self.config = session, config
         self.health_feed = HealthFeed(session, self.destinations_model)  # before any event
         self.history.follow(session)
+        if not self.tasks.closed:  # before any event: the restored history goes first
+            restoring = self.history.restore_health(session)
+            if restoring is not None:
+                self.tasks.spawn(restoring, name="restore the health history")
         self._unsubscribe_events = session.subscribe(self.on_event)
         self.destinations_model.set_config(config)
         self.latency_plot.set_suppliers(session.supplier_names)

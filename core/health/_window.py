@@ -5,7 +5,9 @@ samples (one per finished call or probe) and breaker transitions for ``keep_s`` 
 a :class:`HealthStore`; :meth:`HealthWindow.stats` summarises the last ``window_s``
 seconds (error rate, p50/p95/p99 latency) and :meth:`HealthWindow.series` buckets the
 samples for a chart. The store is in memory; the history database can take its place
-(same three methods) without the window, the monitor or the GUI changing.
+(same three methods) without the window, the monitor or the GUI changing. After a
+restart :meth:`HealthWindow.hold` and :meth:`HealthWindow.seed` put what the history
+recorded before the live samples (:func:`core.storage.restore_health` does both).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -204,7 +206,7 @@ _TIMED = (Status.OK, Status.TIMEOUT)
 """whose latency says how slow the supplier is (an error is often fast: a refused port)"""
 
 
-def _counted(result_status: Status, own_timeout: bool) -> bool:
+def counted(result_status: Status, own_timeout: bool) -> bool:
     """Whether a call's result says anything about the supplier (as its breaker counts)."""
     if result_status in (Status.OK, Status.ERROR, Status.INVALID):
         return True
@@ -224,18 +226,61 @@ class HealthWindow:
         self.window_s = window_s
         self.store: HealthStore = store if store is not None else MemoryHealthStore()
         self.clock = clock
+        self._held: list[tuple[str, Sample] | BreakerTransition] | None = None
+        """what was observed since :meth:`hold`, for :meth:`seed` to add after the older"""
 
     def observe(self, event: Event) -> None:
         if isinstance(event, ProbeCompleted):
             sample = Sample(event.at, Status(event.status), event.latency_ms, probe=True)
-            self.store.add_sample(event.supplier, sample)
+            self._add_sample(event.supplier, sample)
         elif isinstance(event, CallResult):
             result = event.result
-            if _counted(result.status, result.own_timeout):
+            if counted(result.status, result.own_timeout):
                 sample = Sample(self.clock(), result.status, result.latency_ms, probe=False)
-                self.store.add_sample(result.name, sample)
+                self._add_sample(result.name, sample)
         elif isinstance(event, BreakerTransition):
-            self.store.add_transition(event)
+            if self._held is None:
+                self.store.add_transition(event)
+            else:
+                self._held.append(event)
+
+    def _add_sample(self, supplier: str, sample: Sample) -> None:
+        if self._held is None:
+            self.store.add_sample(supplier, sample)
+        else:
+            self._held.append((supplier, sample))
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def hold(self) -> float:
+        """Keep what is observed from now on aside until :meth:`seed`, so that older
+        samples can still go first (the store keeps each supplier's in time order).
+        Returns the moment holding began: what is seeded must be older. Call it before the
+        window observes anything."""
+        if self._held is None:
+            self._held = []
+        return self.clock()
+
+    def seed(
+        self,
+        samples: Mapping[str, Iterable[Sample]],
+        transitions: Iterable[BreakerTransition] = (),
+    ) -> None:
+        """Add older samples and transitions (each supplier's oldest first), then what was
+        held since :meth:`hold`; holding ends. ``seed({})`` just ends holding."""
+        held, self._held = self._held or [], None
+        for supplier, older in samples.items():
+            for sample in older:
+                self.store.add_sample(supplier, sample)
+        for transition in transitions:
+            self.store.add_transition(transition)
+        for item in held:
+            if isinstance(item, BreakerTransition):
+                self.store.add_transition(item)
+            else:
+                self.store.add_sample(*item)
 
     def stats(self, supplier: str, now: float | None = None) -> WindowStats:
         now = self.clock() if now is None else now

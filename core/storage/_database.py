@@ -377,16 +377,18 @@ class HistoryDatabase:
             yield _summary(row[1:]), _document(row[0])
 
     def outcome_rows(
-        self, since: float | None = None
+        self, since: float | None = None, until: float | None = None
     ) -> Iterator[tuple[HistorySummary, OutcomeRecord]]:
-        """One row per supplier outcome, oldest comparison first, suppliers in config order."""
+        """One row per supplier outcome of the comparisons recorded from ``since`` until
+        before ``until``, oldest comparison first, suppliers in config order."""
         columns = ", ".join(f"o.{name}" for name in _OUTCOME_COLUMNS.split(", "))
         rows = self._read(
             lambda db: db.execute(
                 f"SELECT {_SUMMARY_COLUMNS}, {columns} FROM comparisons c"
-                " JOIN outcomes o ON o.comparison_id = c.id WHERE c.recorded_at >= ?"
+                " JOIN outcomes o ON o.comparison_id = c.id"
+                " WHERE c.recorded_at >= ? AND c.recorded_at < ?"
                 " ORDER BY c.recorded_at, c.id, o.position",
-                (-math.inf if since is None else since,),
+                _between(since, until),
             ).fetchall()
         )
         for row in rows:
@@ -420,25 +422,43 @@ class HistoryDatabase:
                 return _summary(row[:13]), outcome
         return None
 
-    def transitions(self, supplier: str | None = None) -> list[BreakerTransition]:
+    def transitions(
+        self, supplier: str | None = None, *, since: float | None = None, until: float | None = None
+    ) -> list[BreakerTransition]:
+        """Oldest first, from ``since`` until before ``until``; with ``since``, each
+        supplier's last one before it too (the state the supplier was in at ``since``)."""
+        low, high = _between(since, until)
         rows = self._read(
             lambda db: db.execute(
-                "SELECT supplier, old, new, reason, at FROM breaker_transitions"
-                " WHERE ? IS NULL OR supplier = ? ORDER BY at, id",
-                (supplier, supplier),
+                "SELECT id, supplier, old, new, reason, at FROM breaker_transitions"
+                " WHERE (?1 IS NULL OR supplier = ?1) AND at >= ?2 AND at < ?3"
+                " UNION ALL SELECT id, supplier, old, new, reason, at FROM ("
+                "  SELECT *, row_number() OVER (PARTITION BY supplier ORDER BY at DESC, id DESC)"
+                "  AS newest FROM breaker_transitions"
+                "  WHERE (?1 IS NULL OR supplier = ?1) AND at < min(?2, ?3)"
+                " ) WHERE newest = 1 ORDER BY at, id",
+                (supplier, low, high),
             ).fetchall()
         )
-        return [BreakerTransition(*row) for row in rows]
+        return [BreakerTransition(*row[1:]) for row in rows]
 
-    def probes(self, supplier: str | None = None) -> list[ProbeCompleted]:
+    def probes(
+        self, supplier: str | None = None, *, since: float | None = None, until: float | None = None
+    ) -> list[ProbeCompleted]:
+        """Oldest first, from ``since`` until before ``until``."""
         rows = self._read(
             lambda db: db.execute(
                 "SELECT supplier, status, latency_ms, error, state, at FROM probes"
-                " WHERE ? IS NULL OR supplier = ? ORDER BY at, id",
-                (supplier, supplier),
+                " WHERE (? IS NULL OR supplier = ?) AND at >= ? AND at < ? ORDER BY at, id",
+                (supplier, supplier, *_between(since, until)),
             ).fetchall()
         )
         return [ProbeCompleted(*row) for row in rows]
+
+
+def _between(since: float | None, until: float | None) -> tuple[float, float]:
+    """``since`` and ``until`` as bounds for ``at >= ? AND at < ?`` (``None``: open)."""
+    return (-math.inf if since is None else since, math.inf if until is None else until)
 
 
 def _document(stored: bytes) -> dict[str, Any]:
