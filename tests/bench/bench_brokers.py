@@ -30,12 +30,10 @@ from pathlib import Path
 # run as a script: the repo root on the path, for tests.support
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import bench_core
 from bench_core import (
     DEADLINE_S,
     Pinning,
     fleet_config,
-    measure_ideal_cpu,
     print_table,
     report,
     run_scatterdash,
@@ -101,7 +99,6 @@ def main() -> None:
         os.sched_setaffinity(0, pinning.client_cores)
     size = args.suppliers
     medians = supplier_medians(size, args.seed + size)  # the same as bench_core's at this size
-    bench_core.IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
     load = [f"{os.getloadavg()[0]:.2f}"]
     rows = []
     for kind in args.transports.split(","):

@@ -94,6 +94,18 @@ class Run:
         self.overheads: list[float] = []
         self.undecided = 0
         self.cpu_ms = 0.0
+        self._elapsed: list[tuple[str, float]] = []
+
+    def took(self, correlation_id: str, elapsed_ms: float) -> None:
+        """One comparison's time, set against its ideal by :meth:`settle` once the CPU
+        window is closed: recomputing the delays is the benchmark's CPU, not the client's."""
+        self._elapsed.append((correlation_id, elapsed_ms))
+
+    def settle(self, strategy: str, medians: list[float]) -> Run:
+        for correlation_id, elapsed_ms in self._elapsed:
+            self.overheads.append(elapsed_ms - ideal_ms(strategy, medians, correlation_id))
+        self._elapsed.clear()
+        return self
 
     def row(self) -> dict[str, float]:
         return {
@@ -139,16 +151,13 @@ async def run_scatterdash(
                     await asyncio.sleep(gap)
                 comparison = await comparator.compare("SKU-123", 40, strategy=strategy)
                 run.undecided += not comparison.decided
-                ideal = ideal_ms(strategy, medians, comparison.correlation_id)
-                run.overheads.append(comparison.elapsed_ms - ideal)
+                run.took(comparison.correlation_id, comparison.elapsed_ms)
             await comparator.idle()
-            # recomputing the ideal is the benchmark's CPU, not the client's
-            cpu_ms = (time.process_time() - cpu0) * 1000
-            run.cpu_ms = cpu_ms - runs * IDEAL_CPU_MS[len(medians)]
+            run.cpu_ms = (time.process_time() - cpu0) * 1000
     finally:
         if under is not None:
             await under.aclose()
-    return run
+    return run.settle(strategy, medians)
 
 
 async def run_baseline(
@@ -195,9 +204,9 @@ async def run_baseline(
             if index < WARMUPS:
                 continue
             run.undecided += len(quotes) < len(ports) // 2 + 1
-            run.overheads.append(elapsed - ideal_ms(strategy, medians, correlation_id))
-        run.cpu_ms = (time.process_time() - cpu0) * 1000 - runs * IDEAL_CPU_MS[len(medians)]
-    return run
+            run.took(correlation_id, elapsed)
+        run.cpu_ms = (time.process_time() - cpu0) * 1000
+    return run.settle(strategy, medians)
 
 
 def build_go() -> Path | None:
@@ -235,17 +244,6 @@ def run_go(
     return run
 
 
-def measure_ideal_cpu(medians: list[float]) -> float:
-    """CPU ms this script spends recomputing one comparison's delays (taken off the client's)."""
-    cpu0 = time.process_time()
-    for index in range(20):
-        ideal_ms("all", medians, f"calibrate-{index}")
-    return (time.process_time() - cpu0) * 1000 / 20
-
-
-IDEAL_CPU_MS: dict[int, float] = {}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000")
@@ -279,7 +277,6 @@ def main() -> None:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         medians = supplier_medians(size, args.seed + size)
-        IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
         process, ports = start_fleet(medians, args.suppliers, pinning)
         runs = args.runs if size < 1000 else max(5, args.runs // 5)
         try:
@@ -294,7 +291,7 @@ def main() -> None:
                     run = run_go(go_binary, ports, strategy, runs, medians, args.gap, pinning)
                     rows.append(report(size, "go (net/http)", strategy, run))
             if size <= args.baseline_max:
-                for strategy in args.baseline_strategies.split(","):
+                for strategy in filter(None, args.baseline_strategies.split(",")):
                     run = asyncio.run(run_baseline(ports, strategy, runs, medians, args.gap))
                     rows.append(report(size, "httpx+gather", strategy, run))
         finally:

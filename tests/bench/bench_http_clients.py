@@ -24,12 +24,10 @@ import os
 from collections.abc import Callable
 
 import aiohttp
-import bench_core
 import httpx
 from bench_core import (
     Pinning,
     fleet_config,
-    measure_ideal_cpu,
     print_table,
     report,
     run_scatterdash,
@@ -119,7 +117,6 @@ def main() -> None:
             "httpx": functools.partial(HttpcoreTransport, size),
         }
         medians = supplier_medians(size, args.seed + size)
-        bench_core.IDEAL_CPU_MS[size] = measure_ideal_cpu(medians)
         process, ports = start_fleet(medians, "lean", pinning)
         try:
             config = fleet_config(ports)

@@ -111,3 +111,34 @@ async def test_a_response_to_nothing_makes_a_connection_unusable() -> None:
     assert isinstance(transport, FakeTransport)
     connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
     assert not connection.reusable and transport.closed
+
+
+async def test_one_parser_reads_every_response_of_a_keep_alive_connection() -> None:
+    """The parser lives as long as its connection: responses of every framing, interim
+    ones, and replies arriving in pieces, one after the other on the same connection."""
+    connection = _Connection(("http", "127.0.0.1", 1, None))
+    connection.connection_made(FakeTransport())
+    responses = [
+        [b'HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{"a":1}'],
+        [
+            b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nX-N: 2\r\n"
+            b'Transfer-Encoding: chunked\r\n\r\n3\r\n{"b\r\n4\r\n":2}\r\n0\r\n\r\n'
+        ],
+        [b"HTTP/1.1 404 Not", b" Found\r\nContent-Len", b"gth: 2\r\n\r\n{", b"}"],
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"],
+    ]
+    seen = []
+    for pieces in responses:
+        head = connection.start(b"POST / HTTP/1.1\r\n\r\n", b"")
+        for piece in pieces:
+            connection.data_received(memoryview(piece))  # as the read buffer hands it over
+        status, _, reason = await head
+        body = b"".join([chunk async for chunk in connection.body()])
+        seen.append((status, reason, body))
+        assert connection.reusable
+    assert seen == [
+        (200, b"OK", b'{"a":1}'),
+        (200, b"OK", b'{"b":2}'),
+        (404, b"Not Found", b"{}"),
+        (200, b"OK", b""),
+    ]

@@ -28,7 +28,7 @@ log = logging.getLogger("scatterdash.http")
 #: a CONNECT reply's head larger than this is not a proxy talking
 MAX_TUNNEL_HEAD = 16 * 1024
 
-P = TypeVar("P", bound=asyncio.Protocol)
+P = TypeVar("P", bound=asyncio.BaseProtocol)
 
 
 class _TunnelReply(asyncio.Protocol):
