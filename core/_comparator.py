@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from core._breaker import CircuitBreaker
 from core._broker_config import broker_destination, broker_url
@@ -134,12 +134,19 @@ class PriceComparator:
         transport, codec = self.transports.get(supplier.transport, broker), self.codec
         max_bytes = self.config.defaults.max_reply_bytes
 
-        send = transport.begin if isinstance(transport, EagerTransport) else transport.request
+        eager = isinstance(transport, EagerTransport)
 
         def call(request: PriceRequest, correlation_id: str) -> Coroutine[Any, Any, Quote]:
             # not a coroutine function: an eager transport writes the request right here
             body = codec.encode_cached(request, correlation_id)
-            reply = send(endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes)
+            if eager:
+                reply = cast(EagerTransport, transport).begin(
+                    endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
+                )
+            else:
+                reply = transport.request(
+                    endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
+                )
             return _decoded(reply, codec, request, correlation_id)
 
         timeout = supplier.timeout or self.config.defaults.supplier_timeout

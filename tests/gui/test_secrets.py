@@ -148,13 +148,13 @@ def test_api_keys_are_sent_to_their_supplier_and_shown_nowhere(
     # the keys do go out, each to its own supplier only
     session = Session(config)
     sent: dict[str, dict[str, str]] = {}
-    request = session.comparator.transport.request
+    begin = session.comparator.transport.begin
 
-    async def spy(endpoint: Endpoint, body: bytes, **kwargs: Any) -> bytes:
+    def spy(endpoint: Endpoint, body: bytes, **kwargs: Any) -> Any:
         sent[endpoint.name] = dict(endpoint.headers)
-        return await request(endpoint, body, **kwargs)
+        return begin(endpoint, body, **kwargs)
 
-    monkeypatch.setattr(session.comparator.transport, "request", spy)
+    monkeypatch.setattr(session.comparator.transport, "begin", spy)
     window = make_window(config, session=session)
 
     set_strategy(window, "all")

@@ -117,13 +117,13 @@ async def test_a_probe_asks_for_the_probe_product_with_quantity_one(
     async with core.PriceComparator(config) as comparator:
         seen = Recorder(comparator.events)
         bodies: list[bytes] = []
-        send = comparator.transport.request
+        begin = comparator.transport.begin
 
-        async def spy(endpoint: core.Endpoint, body: bytes, **kwargs: Any) -> bytes:
+        def spy(endpoint: core.Endpoint, body: bytes, **kwargs: Any) -> Any:
             bodies.append(body)
-            return await send(endpoint, body, **kwargs)
+            return begin(endpoint, body, **kwargs)
 
-        comparator.transport.request = spy  # type: ignore[method-assign]
+        comparator.transport.begin = spy  # type: ignore[method-assign]
         monitor = core.HealthMonitor(comparator)
         event = await monitor.probe("acme")
         assert event is not None and event.status == "ok"
