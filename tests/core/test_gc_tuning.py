@@ -30,3 +30,21 @@ def test_the_library_leaves_the_collector_alone() -> None:
     config = core.parse_config({"suppliers": [{"name": "a", "url": "http://127.0.0.1:9/q"}]})
     core.PriceComparator(config)
     assert gc.get_threshold() == threshold
+
+
+@pytest.mark.parametrize(("command", "tuned"), [("compare", True), ("history", False)])
+def test_the_command_line_tunes_the_collector_for_the_commands_that_scatter(
+    command: str, tuned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gui import launcher
+
+    calls: list[None] = []
+    monkeypatch.setattr(core, "tune_gc", lambda: calls.append(None))
+    monkeypatch.setattr("sys.argv", ["scatterdash", command, "--help"])
+    with pytest.raises(SystemExit):
+        launcher.main()  # the process's own command line
+    assert calls == ([None] if tuned else [])
+    calls.clear()
+    with pytest.raises(SystemExit):
+        launcher.main([command, "--help"])  # in-process use leaves the collector alone
+    assert calls == []
