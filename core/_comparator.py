@@ -297,11 +297,9 @@ def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Qu
     priced = {id(r): PricedQuote.from_result(r) for r in by_price}  # built once, shared
     in_stock = [r for r in by_price if r.reply is not None and r.reply.in_stock]
     cheapest = in_stock[0] if in_stock else None
-    fastest = min(
-        in_stock,
-        key=lambda r: (r.reply.delivery_days if r.reply else 0, _rank(r)),
-        default=None,
-    )
+    # by_price is in rank order and min() keeps the first of equals: the quickest delivery,
+    # then the best rank, without ranking every reply again
+    fastest = min(in_stock, key=lambda r: r.reply.delivery_days if r.reply else 0, default=None)
     winner = decision.winner if strategy != "all" else cheapest
     ranked = tuple(priced[id(r)] for r in decision.ranked) if decision.ranked is not None else None
     return Comparison(
