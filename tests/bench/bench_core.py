@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -138,6 +139,7 @@ async def run_scatterdash(
     transport: Callable[[], core.Transport] | None = None,
 ) -> Run:
     """``transport``: makes the transport to run the engine over (default: its own)."""
+    gc.collect()  # every row starts from a clean heap, not the garbage of the rows before
     run = Run()
     under = transport() if transport is not None else None
     try:
@@ -163,6 +165,7 @@ async def run_scatterdash(
 async def run_baseline(
     ports: list[int], strategy: str, runs: int, medians: list[float], gap: float
 ) -> Run:
+    gc.collect()
     run = Run()
     limits = httpx.Limits(
         max_connections=len(ports) + 10, max_keepalive_connections=len(ports) + 10
