@@ -1,9 +1,12 @@
 """The history behind one writer thread: the event loop hands it work and never waits.
 
 :class:`HistoryService` owns a :class:`HistoryDatabase` on a thread of its own. Writes
-(:meth:`submit`) are queued and return at once; reads (:meth:`call`) are queued too and
-awaited through an asyncio future, woken by ``call_soon_threadsafe``. The queue keeps
-them in order, so a read sees every write submitted before it.
+(:meth:`submit`) return at once and reach the thread once the event loop's current
+callback is done: the writer then does not compete for the GIL with what the loop is doing
+right now (the window drawing the end of a comparison, whose record it was just handed).
+Reads (:meth:`call`) are queued too and awaited through an asyncio future, woken by
+``call_soon_threadsafe``. The queue keeps them in order, so a read sees every write
+submitted before it.
 
 When the database cannot be used (corrupt, locked, read-only) one warning is logged and
 the service goes on with history off: writes are dropped, reads give their default.
@@ -55,6 +58,8 @@ class HistoryService:
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="scatterdash-history", daemon=True)
         self._closing = False
+        self._held: list[Work] = []
+        """writes submitted during the loop's current callback, queued after it"""
         self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.problem: str | None = None
         """why history is off (``None`` while it works)"""
@@ -68,7 +73,20 @@ class HistoryService:
 
     def submit(self, work: Work) -> None:
         """Queue a write; returns at once. Dropped once history is off or closing."""
-        if not self._closing and self.problem is None:
+        if self._closing or self.problem is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to wait for
+            self._jobs.put(_Job(work))
+            return
+        if not self._held:
+            loop.call_soon(self._release_held)
+        self._held.append(work)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for work in held:
             self._jobs.put(_Job(work))
 
     async def call(self, work: Callable[[HistoryDatabase], T], default: T) -> T:
@@ -76,6 +94,7 @@ class HistoryService:
         history is off)."""
         if self._closing or self.problem is not None:
             return default
+        self._release_held()  # the writes submitted before this read come first
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put(_Job(work, future, default))
         return await asyncio.wrap_future(future)
@@ -83,6 +102,7 @@ class HistoryService:
     async def aclose(self) -> None:
         """Finish what is queued, close the database, end the thread (idempotent)."""
         if not self._closing:
+            self._release_held()
             self._closing = True
             self._jobs.put(_Job(None, self._done))
         # shielded: one closer cancelled must not cancel the close the others wait for

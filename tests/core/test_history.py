@@ -369,3 +369,30 @@ async def test_a_cancelled_read_leaves_the_history_working(tmp_path: Path) -> No
     await asyncio.wait_for(closing[1], 10)
     assert read.cancelled() and service.available
     assert not service._thread.is_alive()
+
+
+async def test_a_write_reaches_the_thread_after_the_loop_s_current_callback(
+    tmp_path: Path,
+) -> None:
+    """The writer does not compete with the callback that handed it the write (the window
+    drawing a comparison's end), and a read still sees every write submitted before it."""
+    service = HistoryService(tmp_path / "history.sqlite3")
+    written: list[str] = []
+    service.submit(lambda db: written.append("first"))
+    assert service._jobs.empty() and not written  # held until this callback is done
+    service.submit(lambda db: written.append("second"))
+    assert await service.call(lambda db: list(written), None) == ["first", "second"]
+    service.submit(lambda db: written.append("third"))
+    await asyncio.sleep(0)  # the callback that submitted it is over: it is queued now
+    assert not service._held
+    service.submit(lambda db: written.append("fourth"))  # closing writes what is held
+    await asyncio.wait_for(service.aclose(), 10)
+    assert written == ["first", "second", "third", "fourth"]
+
+
+def test_without_an_event_loop_a_write_is_queued_at_once(tmp_path: Path) -> None:
+    service = HistoryService(tmp_path / "history.sqlite3")
+    done = threading.Event()
+    service.submit(lambda db: done.set())
+    assert done.wait(10)
+    asyncio.run(service.aclose())
