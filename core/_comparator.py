@@ -134,7 +134,8 @@ class PriceComparator:
         transport, codec = self.transports.get(supplier.transport, broker), self.codec
         max_bytes = self.config.defaults.max_reply_bytes
 
-        eager = isinstance(transport, EagerTransport)
+        # not isinstance(): a runtime-checkable Protocol costs ~15 µs a check, per supplier
+        eager = callable(getattr(transport, "begin", None))
 
         def call(request: PriceRequest, correlation_id: str) -> Coroutine[Any, Any, Quote]:
             # not a coroutine function: an eager transport writes the request right here

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 __all__ = ["EagerTransport", "Endpoint", "Transport"]
 
@@ -57,7 +57,6 @@ class Transport(Protocol):
         ...
 
 
-@runtime_checkable
 class EagerTransport(Transport, Protocol):
     """A transport that can put a request on the wire before anything is awaited."""
 

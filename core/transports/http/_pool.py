@@ -499,9 +499,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         The caller reads the body (``connection.take``, ``read_all``) and then hands the connection
         back: ``release`` once read or failed, ``abandon`` when the call was cancelled.
         """
-        if begun is None:
-            if self._closed:
-                raise httpx.ConnectError("transport closed")
+        if begun is None:  # closed: _acquire says so
             begun = self.begin(origin, head, body, connect_timeout)
         head_received: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None
         if begun is not None:  # the usual case, without a coroutine to acquire one
