@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, cast
 
@@ -137,21 +137,20 @@ class PriceComparator:
         # not isinstance(): a runtime-checkable Protocol costs ~15 µs a check, per supplier
         eager = callable(getattr(transport, "begin", None))
 
-        def call(request: PriceRequest, correlation_id: str) -> Coroutine[Any, Any, Quote]:
+        def call(request: PriceRequest, correlation_id: str) -> Awaitable[bytes]:
             # not a coroutine function: an eager transport writes the request right here
             body = codec.encode_cached(request, correlation_id)
             if eager:
-                reply = cast(EagerTransport, transport).begin(
+                return cast(EagerTransport, transport).begin(
                     endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
                 )
-            else:
-                reply = transport.request(
-                    endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
-                )
-            return _decoded(reply, codec, request, correlation_id)
+            return transport.request(
+                endpoint, body, correlation_id=correlation_id, max_bytes=max_bytes
+            )
 
         timeout = supplier.timeout or self.config.defaults.supplier_timeout
-        return Destination(supplier.name, call, timeout, self.breakers[supplier.name])
+        breaker = self.breakers[supplier.name]
+        return Destination(supplier.name, call, timeout, breaker, decode=codec.decode)
 
     def connection_state(self, supplier: str) -> str | None:
         """The supplier's broker connection state ("idle", "connecting", "connected",
@@ -254,17 +253,11 @@ class PriceComparator:
             )
         finally:
             self._running.discard(task)
-        comparison = _comparison(request, strategy, outcome)
+        comparison = _comparison(request, strategy, outcome, chosen.rank_of)
         self.events.emit(
             ComparisonFinished(comparison.correlation_id, comparison, time.perf_counter())
         )
         return comparison
-
-
-async def _decoded(
-    reply: Awaitable[bytes], codec: QuoteCodec, request: PriceRequest, correlation_id: str
-) -> Quote:
-    return codec.decode(await reply, request, correlation_id)
 
 
 def _check_arguments(
@@ -289,12 +282,18 @@ def _check_arguments(
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
 
-def _comparison(request: PriceRequest, strategy: str, outcome: ScatterOutcome[Quote]) -> Comparison:
+def _comparison(
+    request: PriceRequest,
+    strategy: str,
+    outcome: ScatterOutcome[Quote],
+    rank: Callable[[SupplierResult[Quote]], Any] = _rank,
+) -> Comparison:
+    """``rank``: _rank, or the strategy's own, which may know the ranks already."""
     decision = outcome.decision
     if decision.ranked is not None:
         by_price = list(decision.ranked)  # ``all`` has ranked every valid reply by _rank
     else:
-        by_price = sorted((r for r in outcome.results if r.ok and r.reply is not None), key=_rank)
+        by_price = sorted((r for r in outcome.results if r.ok and r.reply is not None), key=rank)
     priced = {id(r): PricedQuote.from_result(r) for r in by_price}  # built once, shared
     in_stock = [r for r in by_price if r.reply is not None and r.reply.in_stock]
     cheapest = in_stock[0] if in_stock else None

@@ -16,9 +16,11 @@ for that; closing the comparator does). When ``scatter`` itself is cancelled, it
 for its calls to unwind before it re-raises.
 
 Every call is made from the scatter itself, one after the other, and only its reply is
-awaited in a task of its own: a transport that can send without awaiting (HTTP on a
-pooled connection) has the whole scatter on the wire before the first task step, where a
-task per call wrote its request only once every task had been created.
+waited for: a transport that can send without awaiting (HTTP on a pooled connection) has
+the whole scatter on the wire before the first reply is read, where a task per call wrote
+its request only once every task had been created. A call that gives an
+``asyncio.Future`` (HTTP on a pooled connection again) has its reply taken by a
+done-callback, with no task at all; any other awaitable is awaited in a task of its own.
 
 Calls leave in the order the decision most likely needs them: slowest-expected first when
 the strategy waits for every reply, quickest first when it can decide early. For a
@@ -33,6 +35,8 @@ call then costs their work too (the window's), and batches keep the loop respons
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import math
 import time
@@ -66,13 +70,17 @@ RepT = TypeVar("RepT")
 @dataclass(frozen=True, slots=True)
 class Destination(Generic[ReqT, RepT]):
     name: str
-    call: Callable[[ReqT, str], Awaitable[RepT]]
-    """sends the request with a correlation id; the awaitable gives the decoded reply, or
-    raises. It may send before returning (an eager transport writes the request at once):
-    the engine then always awaits what it returned, if only to cancel it."""
+    call: Callable[[ReqT, str], Awaitable[Any]]
+    """sends the request with a correlation id; the awaitable gives the reply (through
+    ``decode`` when there is one), or raises. It may send before returning (an eager
+    transport writes the request at once): the engine then always awaits what it returned,
+    or cancels it. An ``asyncio.Future`` is taken by a done-callback, without a task."""
     timeout: float
     """seconds for the whole call"""
     breaker: CircuitBreaker
+    decode: Callable[[Any, ReqT, str], RepT] | None = None
+    """what the call gave, the request and the correlation id -> the reply (raising
+    ``InvalidReplyError`` when it is not one); None: the call gives the reply itself"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,21 @@ async def _raising(error: Exception) -> Any:
     raise error
 
 
+def _failure(destination: Destination[Any, Any], error: BaseException) -> tuple[Status, str, bool]:
+    """A failed call's status, error and whether its own timeout cut it off."""
+    if isinstance(error, TimeoutError):
+        return Status.TIMEOUT, f"{OWN_TIMEOUT_REASON} ({destination.timeout:g} s)", True
+    if isinstance(error, InvalidReplyError):
+        return Status.INVALID, str(error), False
+    if isinstance(error, TransportError):
+        return Status.ERROR, str(error), False
+    # a bug in a transport or codec must not sink the scatter
+    log.error(
+        "call to %s failed unexpectedly", destination.name, exc_info=(type(error), error, None)
+    )
+    return Status.ERROR, f"internal error: {type(error).__name__}", False
+
+
 def _refusal(breaker: CircuitBreaker) -> str:
     state = breaker.state
     if state is BreakerState.DISABLED:
@@ -121,8 +144,10 @@ class _Scatter(Generic[ReqT, RepT]):
         events: Emitter[Event],
         correlation_id: str,
         expected_ms: list[float],
+        request: ReqT,
     ) -> None:
         self.destinations = destinations
+        self.request = request
         self.expected_ms = expected_ms
         self.strategy = strategy
         self.events = events
@@ -135,7 +160,10 @@ class _Scatter(Generic[ReqT, RepT]):
         self.pending = 0
         self.decided = False
         self.done = asyncio.Event()
-        self.tasks: dict[int, asyncio.Task[None]] = {}
+        #: each call in flight: its task, or the future its destination gave
+        self.calls: dict[int, asyncio.Future[Any]] = {}
+        #: the context the replies' done-callbacks run in (one copy, not one per call)
+        self.context = contextvars.copy_context()
         #: each call's awaitable until its task takes it over (see ScatterGather._abandon)
         self.unawaited: list[Awaitable[RepT] | None] = [None] * len(destinations)
         self._own_timeouts: asyncio.TimerHandle | None = None
@@ -162,28 +190,48 @@ class _Scatter(Generic[ReqT, RepT]):
         if self.decided or self.pending == 0:
             self.done.set()
 
-    async def call(self, index: int, pending: Awaitable[RepT]) -> None:
+    async def call(self, index: int, pending: Awaitable[Any]) -> None:
+        """Await a call that did not give a future (a task per call)."""
         self.unawaited[index] = None
         destination = self.destinations[index]
-        started = self.sent_at[index]
-        status, reply, error, own_timeout = Status.OK, None, None, False
         try:
             # the call's own timeout is watch_own_timeouts()'s: one timer for all calls
-            reply = await pending
-        except TimeoutError:
-            status, own_timeout = Status.TIMEOUT, True
-            error = f"{OWN_TIMEOUT_REASON} ({destination.timeout:g} s)"
-        except InvalidReplyError as exc:
-            status, error = Status.INVALID, str(exc)
-        except TransportError as exc:
-            status, error = Status.ERROR, str(exc)
-        except Exception as exc:  # a bug in a transport or codec must not sink the scatter
-            log.exception("call to %s failed unexpectedly", destination.name)
-            status, error = Status.ERROR, f"internal error: {type(exc).__name__}"
-        latency = (time.perf_counter() - started) * 1000.0
+            raw = await pending
+            decode = destination.decode
+            reply = decode(raw, self.request, self.correlation_id) if decode else raw
+        except Exception as exc:
+            self.failed(index, exc)
+        else:
+            self.succeeded(index, reply)
+
+    def replied(self, index: int, future: asyncio.Future[Any]) -> None:
+        """The done-callback of a call that gave a future."""
+        if future.cancelled():
+            return  # whoever cancelled it gave the destination its result
+        error = future.exception()
+        if error is not None:
+            self.failed(index, error)
+            return
+        decode = self.destinations[index].decode
+        try:
+            raw = future.result()
+            reply = decode(raw, self.request, self.correlation_id) if decode else raw
+        except Exception as exc:
+            self.failed(index, exc)
+        else:
+            self.succeeded(index, reply)
+
+    def succeeded(self, index: int, reply: RepT) -> None:
+        latency = (time.perf_counter() - self.sent_at[index]) * 1000.0
+        name = self.destinations[index].name
+        self.complete(index, SupplierResult(name, Status.OK, latency, reply))
+
+    def failed(self, index: int, error: BaseException) -> None:
+        destination = self.destinations[index]
+        latency = (time.perf_counter() - self.sent_at[index]) * 1000.0
+        status, reason, own_timeout = _failure(destination, error)
         self.complete(
-            index,
-            SupplierResult(destination.name, status, latency, reply, error, own_timeout),
+            index, SupplierResult(destination.name, status, latency, None, reason, own_timeout)
         )
 
     def watch_own_timeouts(self) -> None:
@@ -191,7 +239,7 @@ class _Scatter(Generic[ReqT, RepT]):
         them all (a timer per call cost a third of the engine's CPU per call)."""
         now = time.perf_counter()
         earliest = math.inf
-        for index, task in self.tasks.items():
+        for index, call in self.calls.items():
             if self.results[index] is not None:
                 continue
             destination = self.destinations[index]
@@ -204,7 +252,7 @@ class _Scatter(Generic[ReqT, RepT]):
             self.complete(
                 index, SupplierResult(destination.name, Status.TIMEOUT, latency, None, error, True)
             )
-            task.cancel()
+            call.cancel()
         self._own_timeouts = None
         if earliest < math.inf and not self.done.is_set():
             loop = asyncio.get_running_loop()
@@ -260,7 +308,7 @@ class ScatterGather(Generic[ReqT, RepT]):
         correlation_id = correlation_id or str(uuid.uuid4())
         started = time.perf_counter()
         scatter = _Scatter(
-            self.destinations, strategy, self.events, correlation_id, self._expected_ms
+            self.destinations, strategy, self.events, correlation_id, self._expected_ms, request
         )
         if on_started is not None:
             on_started(correlation_id)
@@ -280,7 +328,7 @@ class ScatterGather(Generic[ReqT, RepT]):
             return self._outcome(scatter, started, Decision(error=AllCircuitsOpenError()), False)
 
         scatter.pending = len(callable_indexes)
-        tasks: list[asyncio.Task[None]] = []
+        calls: list[asyncio.Future[Any]] = []
         # The calls leave over a few milliseconds: start with those the decision most
         # likely waits for (the slowest when waiting for all, the quickest otherwise).
         callable_indexes.sort(key=self._expected_ms.__getitem__, reverse=strategy.waits_for_all)
@@ -289,7 +337,7 @@ class ScatterGather(Generic[ReqT, RepT]):
         try:
             try:
                 async with asyncio.timeout(max(0.0, started + timeout - time.perf_counter())):
-                    await self._send(scatter, callable_indexes, request, tasks)
+                    await self._send(scatter, callable_indexes, request, calls)
                     if not scatter.done.is_set():
                         scatter.watch_own_timeouts()
                     await scatter.done.wait()
@@ -301,13 +349,13 @@ class ScatterGather(Generic[ReqT, RepT]):
         except asyncio.CancelledError:
             scatter.stop_watching()
             scatter.cut_off(Status.CANCELLED, "cancelled: the comparison was cancelled")
-            await self._abandon(scatter, tasks)
+            await self._abandon(scatter, calls)
             raise
         # The outcome is final: the calls still in flight are cancelled now and release
         # their connections in the next loop iterations, while the caller already has the
         # decision (``drain()`` waits for them, as closing the comparator does).
         scatter.stop_watching()
-        self._reap(self._abandon(scatter, tasks))
+        self._reap(self._abandon(scatter, calls))
         return self._outcome(scatter, started, strategy.conclude(self._finished(scatter)), partial)
 
     async def _send(
@@ -315,12 +363,13 @@ class ScatterGather(Generic[ReqT, RepT]):
         scatter: _Scatter[ReqT, RepT],
         indexes: list[int],
         request: ReqT,
-        tasks: list[asyncio.Task[None]],
+        calls: list[asyncio.Future[Any]],
     ) -> None:
         """Start the calls, a batch per loop iteration, until sent or the strategy decides."""
         listened = self.events.listened
         at_once = scatter.strategy.waits_for_all and not listened
         batch = len(indexes) if at_once else SEND_BATCH
+        replied, context = scatter.replied, scatter.context
         for position, index in enumerate(indexes):
             if position and position % batch == 0:
                 await asyncio.sleep(0)  # this batch leaves; replies already in are read
@@ -334,27 +383,31 @@ class ScatterGather(Generic[ReqT, RepT]):
                 pending = self.destinations[index].call(request, scatter.correlation_id)
             except Exception as exc:  # failed before anything was awaited: the call's result
                 pending = _raising(exc)
-            scatter.unawaited[index] = pending
-            task = asyncio.create_task(scatter.call(index, pending))
-            scatter.tasks[index] = task
-            tasks.append(task)
+            if isinstance(pending, asyncio.Future):
+                call = pending
+                call.add_done_callback(functools.partial(replied, index), context=context)
+            else:
+                scatter.unawaited[index] = pending
+                call = asyncio.create_task(scatter.call(index, pending))
+            scatter.calls[index] = call
+            calls.append(call)
 
     @staticmethod
-    async def _abandon(scatter: _Scatter[ReqT, RepT], tasks: list[asyncio.Task[None]]) -> None:
-        running = [task for task in tasks if not task.done()]
-        for task in running:
-            task.cancel()
+    async def _abandon(scatter: _Scatter[ReqT, RepT], calls: list[asyncio.Future[Any]]) -> None:
+        running = [call for call in calls if not call.done()]
+        for call in running:
+            call.cancel()  # a call's own future lets go of its connection right here
         await asyncio.gather(*running, return_exceptions=True)
         # A task cancelled before its first step never awaited its call, which may have
         # sent already: await each such call now, and cancel it once it is under way, so
         # that it lets go of what it holds (a connection waiting for its reply).
         loop = asyncio.get_running_loop()
-        leftover: list[asyncio.Future[RepT]] = []
+        leftover: list[asyncio.Future[Any]] = []
         for pending in scatter.unawaited:
             if pending is not None:
-                call = asyncio.ensure_future(pending)
-                loop.call_soon(call.cancel)  # after its first step
-                leftover.append(call)
+                unawaited = asyncio.ensure_future(pending)
+                loop.call_soon(unawaited.cancel)  # after its first step
+                leftover.append(unawaited)
         scatter.unawaited = []
         await asyncio.gather(*leftover, return_exceptions=True)
 

@@ -94,6 +94,10 @@ class Strategy(ABC, Generic[R]):
     def _take(self, result: SupplierResult[R]) -> bool:
         return False
 
+    def rank_of(self, result: SupplierResult[R]) -> Any:
+        """``result``'s rank by the judging (lower is better)."""
+        return self.judging.rank(result)
+
     @property
     def cut_off_reason(self) -> str:
         """Why the calls still in flight are cancelled once :meth:`offer` has settled."""
@@ -130,7 +134,7 @@ class _Waiting(Strategy[R]):
         # waiting longer cannot bring enough valid replies any more
         return self.valid + self.remaining < self.min_responses
 
-    def _rank(self, result: SupplierResult[R]) -> Any:
+    def rank_of(self, result: SupplierResult[R]) -> Any:
         known = self._ranks.get(id(result))
         return known[0] if known is not None else self.judging.rank(result)
 
@@ -156,7 +160,7 @@ class AllStrategy(_Waiting[R]):
         error = self._too_few(valid)
         if error is not None:
             return Decision(error=error)
-        return Decision(ranked=tuple(sorted(valid, key=self._rank)))
+        return Decision(ranked=tuple(sorted(valid, key=self.rank_of)))
 
 
 class BestStrategy(_Waiting[R]):
@@ -172,7 +176,7 @@ class BestStrategy(_Waiting[R]):
         usable = self._usable(valid)
         if not usable:
             return Decision(error=self._no_winner(valid))
-        return Decision(winner=min(usable, key=self._rank))
+        return Decision(winner=min(usable, key=self.rank_of))
 
 
 class FirstStrategy(Strategy[R]):

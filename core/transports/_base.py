@@ -9,9 +9,9 @@ cancelling the call, which must then release whatever the call holds.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 __all__ = ["EagerTransport", "Endpoint", "Transport"]
 
@@ -62,7 +62,8 @@ class EagerTransport(Transport, Protocol):
 
     def begin(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
-    ) -> Coroutine[Any, Any, bytes]:
+    ) -> Awaitable[bytes]:
         """What ``request`` does, with the request sent (when it can be at once) before
-        this returns. The coroutine must then be awaited: it holds what was sent."""
+        this returns. What it returns must then be awaited, or cancelled if it is an
+        ``asyncio.Future``: it holds what was sent."""
         ...

@@ -14,7 +14,7 @@ import pytest
 
 import core
 from core import CircuitBreaker, Destination, ScatterGather, Status
-from core._strategies import AllStrategy
+from core._strategies import AllStrategy, FirstStrategy
 from core.transports import Endpoint
 from core.transports.http import HttpTransport
 from core.transports.http._pool import PoolTransport
@@ -71,20 +71,20 @@ async def test_a_call_that_fails_before_returning_is_that_destination_s_error() 
 
 
 def spy_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each request written by the pool, as ``begin`` (no await) or ``exchange``."""
+    """Each request the pool was asked to write at once: on an idle connection, or none."""
     log: list[str] = []
-    begin = PoolTransport.begin
+    idle_connection = PoolTransport.idle_connection
 
     def spying(self: PoolTransport, *args: Any) -> Any:
-        begun = begin(self, *args)
-        log.append("begin" if begun is not None else "none")
-        return begun
+        connection = idle_connection(self, *args)
+        log.append("idle" if connection is not None else "none")
+        return connection
 
-    monkeypatch.setattr(PoolTransport, "begin", spying)
+    monkeypatch.setattr(PoolTransport, "idle_connection", spying)
     return log
 
 
-async def test_over_http_a_warm_scatter_writes_every_request_before_any_task_runs(
+async def test_over_http_a_warm_scatter_writes_every_request_before_any_reply_is_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
@@ -100,18 +100,25 @@ async def test_over_http_a_warm_scatter_writes_every_request_before_any_task_run
             first = await comparator.compare("SKU-1", 1, strategy="all")
             await comparator.idle()
             writes = spy_starts(monkeypatch)
-            written_before_tasks: list[int] = []
-            call = core._engine._Scatter.call
+            written_before_replies: list[int] = []
+            tasks_per_call: list[int] = []
+            replied, call = core._engine._Scatter.replied, core._engine._Scatter.call
 
-            async def counting(self: Any, index: int, pending: Any) -> None:
-                written_before_tasks.append(writes.count("begin"))
+            def counting(self: Any, index: int, future: Any) -> None:
+                written_before_replies.append(writes.count("idle"))
+                replied(self, index, future)
+
+            async def in_a_task(self: Any, index: int, pending: Any) -> None:
+                tasks_per_call.append(index)
                 await call(self, index, pending)
 
-            monkeypatch.setattr(core._engine._Scatter, "call", counting)
+            monkeypatch.setattr(core._engine._Scatter, "replied", counting)
+            monkeypatch.setattr(core._engine._Scatter, "call", in_a_task)
             second = await comparator.compare("SKU-1", 1, strategy="all")
     assert first.decided and second.decided
-    assert writes == ["begin"] * 4  # all four went out on the warm connections
-    assert written_before_tasks == [4, 4, 4, 4]
+    assert writes == ["idle"] * 4  # all four went out on the warm connections
+    assert written_before_replies == [4, 4, 4, 4]
+    assert tasks_per_call == []  # each reply was taken by its future's callback, no task
     assert len(connections) == 4  # and nothing was opened a second time
 
 
@@ -156,3 +163,70 @@ async def test_a_call_cut_off_before_its_task_ran_still_lets_go_of_its_connectio
             assert len(connections) == 1  # the drained connection was reused
         finally:
             await transport.aclose()
+
+
+async def test_a_call_that_gives_a_future_is_taken_by_its_callback_without_a_task() -> None:
+    """A future's result goes through ``decode``; one the decision no longer needs, or
+    whose own timeout passed, is cancelled; what its result raised is the destination's."""
+    loop = asyncio.get_running_loop()
+    futures: dict[str, asyncio.Future[bytes]] = {}
+    all_made = asyncio.Event()
+
+    def call_of(name: str) -> Any:
+        def call(request: str, correlation_id: str) -> asyncio.Future[bytes]:
+            futures[name] = loop.create_future()
+            if len(futures) == len(names):
+                all_made.set()
+            return futures[name]
+
+        return call
+
+    def decode(raw: bytes, request: str, correlation_id: str) -> str:
+        if raw == b"garbage":
+            raise core.InvalidReplyError("not a quote")
+        return f"{raw.decode()} for {request}"
+
+    names = ["fast", "bad", "broken", "slow", "hung"]
+    timeouts = {"hung": 0.05}
+    gather = ScatterGather(
+        [
+            Destination(n, call_of(n), timeouts.get(n, 5.0), CircuitBreaker(n), decode=decode)
+            for n in names
+        ]
+    )
+    tasks_before = len(asyncio.all_tasks())
+    scatter = asyncio.create_task(gather.scatter("q", AllStrategy(JUDGING), timeout=5.0))
+    await all_made.wait()
+    assert len(asyncio.all_tasks()) == tasks_before + 1  # the scatter's: none per call
+    futures["fast"].set_result(b"12")
+    futures["bad"].set_result(b"garbage")
+    futures["broken"].set_exception(core.TransportError("connection reset"))
+    futures["slow"].set_result(b"30")
+    outcome = await scatter
+    results = {r.name: r for r in outcome.results}
+    assert results["fast"].status is Status.OK and results["fast"].reply == "12 for q"
+    assert (results["bad"].status, results["bad"].error) == (Status.INVALID, "not a quote")
+    assert (results["broken"].status, results["broken"].error) == (
+        Status.ERROR,
+        "connection reset",
+    )
+    assert results["hung"].status is Status.TIMEOUT and results["hung"].own_timeout
+    assert futures["hung"].cancelled()  # cut off by its own timeout, and let go
+
+
+async def test_futures_the_decision_no_longer_needs_are_cancelled() -> None:
+    loop = asyncio.get_running_loop()
+    futures: list[asyncio.Future[str]] = []
+
+    def call(request: str, correlation_id: str) -> asyncio.Future[str]:
+        futures.append(loop.create_future())
+        if len(futures) == 1:
+            futures[0].set_result("winner")
+        return futures[-1]
+
+    gather = ScatterGather([Destination(n, call, 5.0, CircuitBreaker(n)) for n in "abc"])
+    outcome = await gather.scatter("q", FirstStrategy(JUDGING), timeout=5.0)
+    assert outcome.decision.winner is not None and outcome.decision.winner.reply == "winner"
+    assert [r.status for r in outcome.results].count(Status.CANCELLED) == 2
+    await gather.drain()
+    assert [f.cancelled() for f in futures] == [False, True, True]

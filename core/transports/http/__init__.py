@@ -26,25 +26,17 @@ import asyncio
 import logging
 import os
 import ssl
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
 
 import httpx
 
 from core._errors import InvalidReplyError, TransportError
 from core.transports._base import Endpoint
-from core.transports.http._decoding import CappedDecoder
-from core.transports.http._pool import (
-    Begun,
-    Origin,
-    PoolTransport,
-    framing,
-    head_lines,
-    origin_of,
-)
+from core.transports.http._pool import Origin, PoolTransport, framing, head_lines, origin_of
 from core.transports.http._proxy import Proxy, pick_proxy
+from core.transports.http._reply import PooledReply, reply_decoder, status_error
 
 __all__ = ["HttpTransport", "TlsPolicy", "user_agent"]
 
@@ -52,9 +44,6 @@ log = logging.getLogger("scatterdash.http")
 
 TlsPolicy = tuple[bool, str | None]
 """(verify, ca_bundle): endpoints with the same policy share one connection pool"""
-
-#: statuses that, through a proxy, come from the proxy itself far more often than not
-PROXY_STATUSES = frozenset({407, 502, 503, 504})
 
 
 def user_agent() -> str:
@@ -188,18 +177,31 @@ class HttpTransport:
 
     def begin(
         self, endpoint: Endpoint, body: bytes, *, correlation_id: str, max_bytes: int
-    ) -> Coroutine[Any, Any, bytes]:
+    ) -> Awaitable[bytes]:
         """``request``, with the request written before this returns when a pooled
         connection to the endpoint is idle (no await, no task): a scatter's requests then
-        leave back to back instead of one per task step. The coroutine gives the reply and
-        must be awaited (cancelled while awaited, it drains or closes the connection as
-        ``request`` does): dropped unawaited, it would leave that connection in limbo."""
+        leave back to back instead of one per task step. Its reply is then a
+        :class:`PooledReply`, a future the connection fills in as the reply arrives;
+        otherwise a coroutine that opens or waits for a connection first. Either must be
+        awaited or cancelled: dropped, it would leave its connection in limbo."""
         prepared = self._prepare(endpoint)
         if prepared.head_error is not None:
             return _failing(TransportError(prepared.head_error))
         head = prepared.post_head + _header_value(correlation_id) + framing(body)
-        begun = prepared.pool.begin(prepared.origin, head, body, prepared.connect_timeout)
-        return self._reply(prepared, head, body, correlation_id, max_bytes, begun)
+        pool = prepared.pool
+        connection = pool.idle_connection(prepared.origin, prepared.connect_timeout)
+        if connection is None:
+            return self._reply(prepared, head, body, correlation_id, max_bytes)
+        reply = PooledReply(
+            pool,
+            connection,
+            correlation_id,
+            max_bytes,
+            prepared.proxy,
+            lambda: self._reply(prepared, head, body, correlation_id, max_bytes, fresh=True),
+        )
+        connection.start(head, body, reply)
+        return reply
 
     async def _reply(
         self,
@@ -208,19 +210,22 @@ class HttpTransport:
         body: bytes,
         correlation_id: str,
         max_bytes: int,
-        begun: Begun | None,
+        *,
+        fresh: bool = False,
     ) -> bytes:
         pool = prepared.pool
         try:
             status, headers, reason, connection = await pool.exchange(
-                prepared.origin, head, body, prepared.connect_timeout, begun
+                prepared.origin, head, body, prepared.connect_timeout, fresh=fresh
             )
         except httpx.TransportError as exc:
             raise TransportError(str(exc) or type(exc).__name__) from None
+        if status != 200:
+            # the rest of an error reply is read and dropped: the connection stays usable
+            pool.abandon(connection)
+            raise status_error(status, reason, headers, prepared.proxy)
         try:
-            if status != 200:
-                raise _status_error(status, reason, headers, prepared.proxy)
-            decoder = _decoder(headers, correlation_id, max_bytes)
+            decoder = reply_decoder(headers, correlation_id, max_bytes)
             parts: list[bytes] = []
             if not connection.take(decoder.feed, parts):
                 await connection.read_all(decoder.feed, parts)
@@ -294,58 +299,3 @@ def _header_value(correlation_id: str) -> bytes:
         return correlation_id.encode("ascii")
     except UnicodeEncodeError:
         raise TransportError("correlation id is not ASCII") from None
-
-
-def _decoder(
-    headers: list[tuple[bytes, bytes]], correlation_id: str, max_bytes: int
-) -> CappedDecoder:
-    """Checks a 200 reply's head; the decoder its body needs."""
-    # one pass over the raw headers: httpx's Headers.get rescans and re-decodes per call
-    echoed = encoding = length = b""
-    for name, value in headers:
-        lower = name.lower()
-        if lower == b"x-correlation-id":
-            echoed = value
-        elif lower == b"content-encoding":
-            encoding = value
-        elif lower == b"content-length":
-            length = value
-    if echoed and echoed != correlation_id.encode("ascii"):
-        shown = echoed.decode("latin-1")
-        raise InvalidReplyError(f"reply is for another correlation id ({shown[:64]!r})")
-    if not encoding and length.isdigit() and int(length) > max_bytes:
-        raise InvalidReplyError(
-            f"reply larger than {max_bytes} bytes (Content-Length {length.decode()})"
-        )
-    return CappedDecoder(encoding.decode("latin-1"), max_bytes)
-
-
-def _status_error(
-    status: int, reason: bytes, headers: list[tuple[bytes, bytes]], proxy: Proxy | None
-) -> TransportError:
-    phrase = reason.decode("ascii", errors="ignore")  # as httpx.Response.reason_phrase
-    described = f"HTTP {status} {phrase}".strip()
-    if proxy is not None and status in PROXY_STATUSES:
-        return TransportError(f"proxy {proxy.url} answered {described}")
-    # through a proxy, any other status may be the proxy's or the supplier's: say both
-    through = f" (through proxy {proxy.url})" if proxy is not None else ""
-    if 300 <= status < 400:
-        location = httpx.Headers(headers).get("location", "")
-        where = _shown_location(location) if location else "nowhere (no Location header)"
-        return TransportError(
-            f"{described}: redirected to {where}; redirects are not followed{through}"
-        )
-    if status >= 400:
-        return TransportError(f"{described}{through}")
-    return InvalidReplyError(f"unexpected {described}{through}")
-
-
-def _shown_location(location: str) -> str:
-    """A Location as it may be shown: no credentials, no line longer than needed."""
-    try:
-        url = httpx.URL(location)
-    except httpx.InvalidURL:
-        return repr(location[:100])
-    if url.userinfo:
-        url = url.copy_with(username=None, password=None)
-    return str(url)[:200]

@@ -34,7 +34,7 @@ import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import NamedTuple
+from typing import Protocol
 
 import httptools
 import httpx
@@ -43,7 +43,7 @@ from core.transports.http._connect import authority, open_connection
 from core.transports.http._drain import Drainable, LateReplies
 from core.transports.http._proxy import Proxy
 
-__all__ = ["Begun", "Origin", "PoolTransport", "framing", "head_lines", "origin_of"]
+__all__ = ["Origin", "PoolTransport", "ReplyListener", "framing", "head_lines", "origin_of"]
 
 log = logging.getLogger("scatterdash.http")
 
@@ -70,12 +70,21 @@ def _shown(origin: Origin) -> str:
     return f"{scheme}://{authority(host, port)}{via}"
 
 
-class Begun(NamedTuple):
-    """A request already written on a pooled connection (``PoolTransport.begin``)."""
+class ReplyListener(Protocol):
+    """Takes a response as the connection parses it, in its read callbacks: no task and no
+    coroutine waits for it (``_reply.PooledReply``). Each method is called from inside the
+    parser and must not raise."""
 
-    connection: _Connection
-    head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]
-    """the response's status, raw headers and reason, once they are in"""
+    def head(self, status: int, headers: list[tuple[bytes, bytes]], reason: bytes) -> None:
+        """The final (non-1xx) response's head."""
+
+    def body(self, chunk: bytes) -> None: ...
+
+    def complete(self) -> None:
+        """The response ended; the connection is the listener's to release."""
+
+    def failed(self, error: Exception) -> None:
+        """The connection failed (and is closed) before the response ended."""
 
 
 class _Connection(asyncio.BufferedProtocol):
@@ -107,7 +116,7 @@ class _Connection(asyncio.BufferedProtocol):
         # no response outstanding: a new connection is as reusable as a drained one
         self._complete = True
         self._keep_alive = True
-        self._until_eof = False
+        self._may_end_at_eof = False
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
@@ -115,6 +124,8 @@ class _Connection(asyncio.BufferedProtocol):
         self._unclear = False  # a byte arrived that belongs to no request
         #: set while an abandoned call's reply is read and dropped (see _drain.py)
         self._on_settled: Callable[[Drainable], None] | None = None
+        #: takes the response as it comes, instead of the head future and body chunks
+        self._listener: ReplyListener | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -145,11 +156,10 @@ class _Connection(asyncio.BufferedProtocol):
         return None  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self._complete and self._until_eof and exc is None:
+        if not self._complete and self._may_end_at_eof and exc is None and not self._framed():
             # no length, not chunked: the body was everything until the server closed
             self._complete = True
-            self._wake()
-            self._settle()
+            self._ended()
         if not self._complete:
             if exc is None:
                 error: Exception = httpx.RemoteProtocolError("server disconnected")
@@ -172,6 +182,12 @@ class _Connection(asyncio.BufferedProtocol):
         pass
 
     # -- httptools callbacks -------------------------------------------------------------
+
+    def _framed(self) -> bool:
+        """The response has a length or chunked body: it cannot end with the connection."""
+        return any(
+            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
+        )
 
     def on_message_begin(self) -> None:
         if self._complete:  # bytes after the reply, in the same read
@@ -197,15 +213,19 @@ class _Connection(asyncio.BufferedProtocol):
             self._interim = True
             self._headers, self._reason = [], b""
             return
-        framed = any(
-            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self._headers
-        )
-        self._until_eof = not framed and status >= 200 and status not in (204, 304)
-        if self._head is not None and not self._head.done():
-            self._head.set_result((self._parser.get_status_code(), self._headers, self._reason))
+        # whether the body runs until the server closes is asked only when it does close
+        # (connection_lost): scanning the headers for framing here cost every reply
+        self._may_end_at_eof = status >= 200 and status not in (204, 304)
+        if self._listener is not None:
+            self._listener.head(status, self._headers, self._reason)
+        elif self._head is not None and not self._head.done():
+            self._head.set_result((status, self._headers, self._reason))
 
     def on_body(self, body: bytes) -> None:
         if self._unclear:  # the rest of a response to nothing
+            return
+        if self._listener is not None:
+            self._listener.body(body)
             return
         if self._on_settled is not None:
             return  # nobody will read it
@@ -224,8 +244,7 @@ class _Connection(asyncio.BufferedProtocol):
             return
         self._complete = True
         self._keep_alive = bool(self._parser.should_keep_alive())
-        self._wake()
-        self._settle()
+        self._ended()
 
     # -- used by the transport -----------------------------------------------------------
 
@@ -255,8 +274,10 @@ class _Connection(asyncio.BufferedProtocol):
         return f"the connection to {_shown(self.origin)}"
 
     def start(
-        self, head: bytes, body: bytes
-    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
+        self, head: bytes, body: bytes, listener: ReplyListener | None = None
+    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None:
+        """Write a request; its response goes to ``listener`` when given (None is returned),
+        else its head to the future returned and its body to :meth:`take` and the like."""
         assert self.transport is not None
         if self._paused:  # the last response's body was left unread
             self._paused = False
@@ -266,12 +287,18 @@ class _Connection(asyncio.BufferedProtocol):
         # never reused (making a parser per request was a tenth of the client's CPU)
         self._headers, self._reason = [], b""
         self._chunks.clear()
-        self._buffered, self._complete, self._keep_alive, self._until_eof = 0, False, False, False
+        self._buffered, self._complete, self._keep_alive = 0, False, False
+        self._may_end_at_eof = False
         self._error, self._received_any, self._interim = None, False, False
         self._on_settled = None
-        self._head = asyncio.get_running_loop().create_future()
+        self._listener = listener
+        self._head = None if listener else asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
         return self._head
+
+    def detach(self) -> None:
+        """The listener gives the response up (its call was cancelled or failed)."""
+        self._listener = None
 
     @property
     def received_any(self) -> bool:
@@ -350,6 +377,17 @@ class _Connection(asyncio.BufferedProtocol):
             self._head.set_exception(error)
         self._wake()
         self.close(str(error))
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.failed(error)
+        self._settle()
+
+    def _ended(self) -> None:
+        """The response is complete."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.complete()
+        self._wake()
         self._settle()
 
     def _settle(self) -> None:
@@ -466,24 +504,21 @@ class PoolTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
 
-    def begin(
-        self, origin: Origin, head: bytes, body: bytes, connect_timeout: float | None
-    ) -> Begun | None:
-        """Write the request now, without awaiting, when an idle connection to ``origin`` is
-        ready; ``None`` when there is none (``exchange`` then opens or waits for one).
+    def idle_connection(self, origin: Origin, connect_timeout: float | None) -> _Connection | None:
+        """An idle connection to ``origin``, ready to ``start`` a request on at once, without
+        awaiting; ``None`` when there is none (``exchange`` then opens or waits for one).
 
         A scatter writes all its requests in one go this way: each is on the wire before the
-        next call's coroutine has even started. Hand the result to ``exchange``, or to
-        ``abandon`` if the call is given up before that.
+        next call is even made. Hand the connection back with ``release`` once its response
+        is read, or ``abandon`` if the call is given up before that.
         """
         if self._closed:
             return None
         self._connect_timeout[origin] = connect_timeout
         connection = self._pop_idle(origin)
-        if connection is None:
-            return None
-        self._active.add(connection)
-        return Begun(connection, connection.start(head, body))
+        if connection is not None:
+            self._active.add(connection)
+        return connection
 
     async def exchange(
         self,
@@ -491,27 +526,20 @@ class PoolTransport(httpx.AsyncBaseTransport):
         head: bytes,
         body: bytes,
         connect_timeout: float | None,
-        begun: Begun | None = None,
+        *,
+        fresh: bool = False,
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes, _Connection]:
         """Send a request (its head already in bytes) and wait for the response's head;
-        ``begun``: what ``begin`` returned for this very request (already written).
+        ``fresh``: on a new connection, not a pooled one.
 
         The caller reads the body (``connection.take``, ``read_all``) and then hands the connection
         back: ``release`` once read or failed, ``abandon`` when the call was cancelled.
         """
-        if begun is None:  # closed: _acquire says so
-            begun = self.begin(origin, head, body, connect_timeout)
-        head_received: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None
-        if begun is not None:  # the usual case, without a coroutine to acquire one
-            connection, reused, head_received = begun.connection, True, begun.head
-        else:
-            connection, reused = await self._acquire(origin)
-            head_received = None
+        self._connect_timeout[origin] = connect_timeout
+        connection, reused = await self._acquire(origin, fresh=fresh)
         try:
             try:
-                if head_received is None:
-                    head_received = connection.start(head, body)
-                status, headers, reason = await head_received
+                status, headers, reason = await self._started(connection, head, body)
             except httpx.TransportError:
                 if not (reused and not connection.received_any):
                     raise
@@ -520,7 +548,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 connection.close()
                 self._active.discard(connection)
                 connection, _ = await self._acquire(origin, fresh=True)
-                status, headers, reason = await connection.start(head, body)
+                status, headers, reason = await self._started(connection, head, body)
         except asyncio.CancelledError:
             self.abandon(connection)
             raise
@@ -529,6 +557,14 @@ class PoolTransport(httpx.AsyncBaseTransport):
             self._active.discard(connection)
             raise
         return status, headers, reason, connection
+
+    @staticmethod
+    def _started(
+        connection: _Connection, head: bytes, body: bytes
+    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
+        started = connection.start(head, body)
+        assert started is not None
+        return started
 
     def _pop_idle(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
