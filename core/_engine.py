@@ -117,9 +117,7 @@ def _failure(destination: Destination[Any, Any], error: BaseException) -> tuple[
     if isinstance(error, TransportError):
         return Status.ERROR, str(error), False
     # a bug in a transport or codec must not sink the scatter
-    log.error(
-        "call to %s failed unexpectedly", destination.name, exc_info=(type(error), error, None)
-    )
+    log.error("call to %s failed unexpectedly", destination.name, exc_info=error)
     return Status.ERROR, f"internal error: {type(error).__name__}", False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -80,11 +81,17 @@ async def test_own_timeout_counts_against_the_breaker_and_the_deadline_does_not(
     assert outcome.partial
 
 
-async def test_unexpected_exceptions_become_errors_not_crashes() -> None:
+async def test_unexpected_exceptions_become_errors_not_crashes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     sg = engine({"buggy": failing(ZeroDivisionError("oops"))})
     outcome = await sg.scatter("req", core.AllStrategy(JUDGING), timeout=1)
     assert outcome.results[0].status is Status.ERROR
     assert outcome.results[0].error == "internal error: ZeroDivisionError"
+    (record,) = [r for r in caplog.records if r.name == "scatterdash.engine"]
+    assert record.getMessage() == "call to buggy failed unexpectedly"
+    logged = logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
+    assert "ZeroDivisionError: oops" in logged and "in call" in logged  # where it was raised
 
 
 async def test_observers_see_sent_then_result_and_a_failing_observer_is_harmless() -> None:
