@@ -19,13 +19,14 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import asyncio
+import gc
 import sqlite3
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton, QTableView
 from pytestqt.qtbot import QtBot
 
@@ -77,6 +78,13 @@ def _collect_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
     yield
     collector.stop()
     collector.deleteLater()
+    # Collect what the GUI tests left in cycles here, on the GUI thread, before CPython
+    # collects on its own again: the next packages' worker threads (history writers,
+    # to_thread) would otherwise free those Qt objects, and a later processEvents crashed.
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
