@@ -191,16 +191,13 @@ class _Scatter(Generic[ReqT, RepT]):
     async def call(self, index: int, pending: Awaitable[Any]) -> None:
         """Await a call that did not give a future (a task per call)."""
         self.unawaited[index] = None
-        destination = self.destinations[index]
         try:
             # the call's own timeout is watch_own_timeouts()'s: one timer for all calls
             raw = await pending
-            decode = destination.decode
-            reply = decode(raw, self.request, self.correlation_id) if decode else raw
         except Exception as exc:
             self.failed(index, exc)
         else:
-            self.succeeded(index, reply)
+            self.took(index, raw)
 
     def replied(self, index: int, future: asyncio.Future[Any]) -> None:
         """The done-callback of a call that gave a future."""
@@ -209,10 +206,13 @@ class _Scatter(Generic[ReqT, RepT]):
         error = future.exception()
         if error is not None:
             self.failed(index, error)
-            return
+        else:
+            self.took(index, future.result())
+
+    def took(self, index: int, raw: Any) -> None:
+        """What a call gave, decoded into the destination's result."""
         decode = self.destinations[index].decode
         try:
-            raw = future.result()
             reply = decode(raw, self.request, self.correlation_id) if decode else raw
         except Exception as exc:
             self.failed(index, exc)
