@@ -4,9 +4,9 @@ A request written on a pooled connection (the usual case, once a supplier has be
 before) has its reply taken by :class:`PooledReply`, a future the connection's parser
 callbacks fill in as the bytes arrive: the engine takes its result with a done-callback,
 so a call costs no task and no coroutine (a task and four coroutine frames per call were
-11–15 % of the client's instructions per comparison, counted with callgrind). Anything else (a connection still to be
-opened or waited for, the one fresh try after a pooled connection died) goes through the
-pool's ``exchange`` coroutine.
+11–15 % of the client's instructions per comparison, counted with callgrind). Anything
+else (a connection still to be opened or waited for, the one fresh try after a pooled
+connection died) goes through the pool's ``exchange`` coroutine.
 """
 
 from __future__ import annotations
