@@ -200,7 +200,7 @@ class HttpTransport:
             prepared.proxy,
             lambda: self._reply(prepared, head, body, correlation_id, max_bytes, fresh=True),
         )
-        connection.start(head, body, reply)
+        connection.start_for(head, body, reply)
         return reply
 
     async def _reply(

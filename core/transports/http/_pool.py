@@ -274,10 +274,20 @@ class _Connection(asyncio.BufferedProtocol):
         return f"the connection to {_shown(self.origin)}"
 
     def start(
-        self, head: bytes, body: bytes, listener: ReplyListener | None = None
-    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None:
-        """Write a request; its response goes to ``listener`` when given (None is returned),
-        else its head to the future returned and its body to :meth:`take` and the like."""
+        self, head: bytes, body: bytes
+    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
+        """Write a request; its head comes in the future returned, its body through
+        :meth:`take` and the like."""
+        self._head = asyncio.get_running_loop().create_future()
+        self._write(head, body, None)
+        return self._head
+
+    def start_for(self, head: bytes, body: bytes, listener: ReplyListener) -> None:
+        """Write a request whose response goes to ``listener`` as it is parsed."""
+        self._head = None
+        self._write(head, body, listener)
+
+    def _write(self, head: bytes, body: bytes, listener: ReplyListener | None) -> None:
         assert self.transport is not None
         if self._paused:  # the last response's body was left unread
             self._paused = False
@@ -292,9 +302,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._error, self._received_any, self._interim = None, False, False
         self._on_settled = None
         self._listener = listener
-        self._head = None if listener else asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
-        return self._head
 
     def detach(self) -> None:
         """The listener gives the response up (its call was cancelled or failed)."""
@@ -539,7 +547,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         connection, reused = await self._acquire(origin, fresh=fresh)
         try:
             try:
-                status, headers, reason = await self._started(connection, head, body)
+                status, headers, reason = await connection.start(head, body)
             except httpx.TransportError:
                 if not (reused and not connection.received_any):
                     raise
@@ -548,7 +556,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 connection.close()
                 self._active.discard(connection)
                 connection, _ = await self._acquire(origin, fresh=True)
-                status, headers, reason = await self._started(connection, head, body)
+                status, headers, reason = await connection.start(head, body)
         except asyncio.CancelledError:
             self.abandon(connection)
             raise
@@ -557,14 +565,6 @@ class PoolTransport(httpx.AsyncBaseTransport):
             self._active.discard(connection)
             raise
         return status, headers, reason, connection
-
-    @staticmethod
-    def _started(
-        connection: _Connection, head: bytes, body: bytes
-    ) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
-        started = connection.start(head, body)
-        assert started is not None
-        return started
 
     def _pop_idle(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
