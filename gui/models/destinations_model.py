@@ -29,7 +29,16 @@ from core import (
 )
 from gui import theme
 from gui.icons import icon
-from gui.models._table import ModelIndex, TableModel
+from gui.models._table import (
+    ALIGN_RIGHT,
+    ALIGNMENT,
+    DECORATION,
+    DISPLAY,
+    FOREGROUND,
+    TOOLTIP,
+    CachedTableModel,
+    Roles,
+)
 from gui.sparkline import EMPTY, FAILED
 
 __all__ = ["BREAKER_STATE_ROLE", "SORT_ROLE", "Column", "DestinationsModel"]
@@ -127,7 +136,7 @@ def note(health: SupplierHealth) -> str:
     return ""
 
 
-class DestinationsModel(TableModel):
+class DestinationsModel(CachedTableModel):
     """Read-only; refreshed with :meth:`update` on a timer and on engine events."""
 
     headers = tuple(_HEADERS[column] for column in Column)
@@ -135,6 +144,7 @@ class DestinationsModel(TableModel):
         int(column): text for column, text in _TOOLTIPS.items()
     }
     right_aligned = frozenset(int(column) for column in _NUMERIC)
+    lazy_roles = frozenset({TOOLTIP, SORT_ROLE})
 
     def __init__(self, config: Config, parent: Any = None) -> None:
         super().__init__(parent)
@@ -155,6 +165,7 @@ class DestinationsModel(TableModel):
         self._cells = [self._texts(i, None) for i in range(len(self._rows))]
         self._trends = [""] * len(self._rows)
         self._unverified = {i for i, s in enumerate(config.suppliers) if not s.verify}
+        self.forget_all()
 
     def set_config(self, config: Config) -> None:
         """Other suppliers (another config was opened): every row is replaced."""
@@ -177,36 +188,52 @@ class DestinationsModel(TableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
-            return None
-        row, column = index.row(), Column(index.column())
+    def row_roles(self, row: int) -> tuple[Roles, ...]:
+        texts, health = self._cells[row], self._rows[row]
+        state = health.state if health is not None else BreakerState.CLOSED
+        cells: list[Roles] = []
+        for column in Column:
+            roles: Roles = {BREAKER_STATE_ROLE: state}
+            if column == Column.TREND:
+                trend = self._trends[row]
+                roles[DISPLAY] = trend
+                if trend.rstrip(EMPTY).endswith(FAILED):  # failing right now
+                    roles[FOREGROUND] = QBrush(theme.outcome_color(Status.ERROR))
+            else:
+                roles[DISPLAY] = texts[column]
+            if column in _NUMERIC:
+                roles[ALIGNMENT] = ALIGN_RIGHT
+            if column == Column.NAME and row in self._unverified:
+                roles[DECORATION] = icon("warning")
+            if health is not None and (foreground := self._foreground(health, column)) is not None:
+                roles[FOREGROUND] = foreground
+            cells.append(roles)
+        return tuple(cells)
+
+    def lazy_data(self, row: int, column: int, role: int) -> Any:
+        if role == SORT_ROLE:
+            return (
+                self._trends[row]
+                if column == Column.TREND
+                else self._sort_value(row, Column(column))
+            )
+        return self._tooltip(row, Column(column))
+
+    def _tooltip(self, row: int, column: Column) -> str | None:
         if column == Column.TREND:
-            return self._trend_data(row, role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cells[row][column]
+            return _TOOLTIPS[Column.TREND]
         if column == Column.NAME and row in self._unverified:
-            if role == Qt.ItemDataRole.DecorationRole:
-                return icon("warning")
-            if role == Qt.ItemDataRole.ToolTipRole:
-                name = self._suppliers[row].name
-                return f"TLS verification is OFF for {name}: its certificate is not checked"
-        if role == Qt.ItemDataRole.ToolTipRole and column == Column.ADDRESS:
+            name = self._suppliers[row].name
+            return f"TLS verification is OFF for {name}: its certificate is not checked"
+        if column == Column.ADDRESS:
             return _full_address(self._suppliers[row])
         health = self._rows[row]
-        if role == BREAKER_STATE_ROLE:
-            return health.state if health is not None else BreakerState.CLOSED
-        if role == SORT_ROLE:
-            return self._sort_value(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and health is not None:
-            return self._foreground(health, column)
-        if role == Qt.ItemDataRole.ToolTipRole and health is not None:
-            if column in (Column.NOTE, Column.NAME) and health.last_error:
-                return f"{health.name}: last {health.last_status}: {health.last_error}"
-            if column == Column.BREAKER:
-                return f"breaker {health.state.value}, {health.calls} calls in the window"
+        if health is None:
+            return None
+        if column in (Column.NOTE, Column.NAME) and health.last_error:
+            return f"{health.name}: last {health.last_status}: {health.last_error}"
+        if column == Column.BREAKER:
+            return f"breaker {health.state.value}, {health.calls} calls in the window"
         return None
 
     # -- updates -------------------------------------------------------------------------
@@ -219,6 +246,7 @@ class DestinationsModel(TableModel):
             self._rows[row] = health
             if changed:
                 self._cells[row] = self._texts(row, health)
+                self.forget(row)
                 first = row if first < 0 else first
                 last = row
             elif first >= 0:
@@ -236,6 +264,7 @@ class DestinationsModel(TableModel):
                 continue
             self._rows[row] = health
             self._cells[row] = self._texts(row, health)
+            self.forget(row)
             if row != last + 1 and first >= 0:
                 self._emit(first, last)
                 first = -1
@@ -248,18 +277,9 @@ class DestinationsModel(TableModel):
         """A row's sparkline (see :func:`gui.sparkline.sparkline`)."""
         if 0 <= row < len(self._trends) and self._trends[row] != trend:
             self._trends[row] = trend
+            self.forget(row)
             index = self.index(row, Column.TREND)
             self.dataChanged.emit(index, index)
-
-    def _trend_data(self, row: int, role: int) -> Any:
-        trend = self._trends[row]
-        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
-            return trend
-        if role == Qt.ItemDataRole.ForegroundRole and trend.rstrip(EMPTY).endswith(FAILED):
-            return QBrush(theme.outcome_color(Status.ERROR))  # failing right now
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _TOOLTIPS[Column.TREND]
-        return None
 
     def trend(self, row: int) -> str:
         return self._trends[row]
@@ -339,6 +359,7 @@ class DestinationsModel(TableModel):
             cells = list(self._cells[row])
             cells[Column.TRANSPORT] = self._transport_text(row)
             self._cells[row] = tuple(cells)
+            self.forget(row)
             index = self.index(row, Column.TRANSPORT)
             self.dataChanged.emit(index, index)
 

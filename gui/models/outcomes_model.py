@@ -10,7 +10,14 @@ from PySide6.QtCore import Qt
 from core import Status
 from gui import theme
 from gui.icons import dot
-from gui.models._table import ModelIndex, TableModel
+from gui.models._table import (
+    ALIGN_RIGHT,
+    ALIGNMENT,
+    DECORATION,
+    DISPLAY,
+    CachedTableModel,
+    Roles,
+)
 
 __all__ = ["STATUS_ROLE", "Outcome", "OutcomeColumn", "OutcomesModel"]
 
@@ -43,7 +50,7 @@ def _texts(outcome: Outcome, winner: str | None) -> tuple[str, ...]:
     )
 
 
-class OutcomesModel(TableModel):
+class OutcomesModel(CachedTableModel):
     """Read-only; texts are computed once per comparison, not per paint."""
 
     headers = _HEADERS
@@ -58,6 +65,7 @@ class OutcomesModel(TableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._texts = [_texts(row, winner) for row in self._rows]
+        self.forget_all()
         self.endResetModel()
 
     def outcome(self, row: int) -> Outcome:
@@ -66,19 +74,13 @@ class OutcomesModel(TableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, column = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._texts[row][column]
+    def row_roles(self, row: int) -> tuple[Roles, ...]:
         status = self._rows[row][1]
-        if role == STATUS_ROLE:
-            return status
-        if role == Qt.ItemDataRole.DecorationRole and column == OutcomeColumn.OUTCOME:
-            return dot(theme.outcome_color(status).name())
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == OutcomeColumn.LATENCY:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and self._rows[row][3]:
-            return f"{self._rows[row][0]}: {self._rows[row][3]}"
-        return None
+        cells: list[Roles] = [{DISPLAY: text, STATUS_ROLE: status} for text in self._texts[row]]
+        cells[OutcomeColumn.OUTCOME][DECORATION] = dot(theme.outcome_color(status).name())
+        cells[OutcomeColumn.LATENCY][ALIGNMENT] = ALIGN_RIGHT
+        return tuple(cells)
+
+    def lazy_data(self, row: int, column: int, role: int) -> Any:
+        name, _status, _latency, error = self._rows[row]
+        return f"{name}: {error}" if error else None

@@ -12,7 +12,17 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from core import Comparison, PricedQuote
 from gui import theme
 from gui.icons import icon
-from gui.models._table import ModelIndex, TableModel
+from gui.models._table import (
+    ALIGN_RIGHT,
+    ALIGNMENT,
+    BACKGROUND,
+    DECORATION,
+    DISPLAY,
+    FONT,
+    FOREGROUND,
+    CachedTableModel,
+    Roles,
+)
 
 __all__ = ["SORT_ROLE", "WINNER_ROLE", "QuoteColumn", "QuotesModel"]
 
@@ -46,7 +56,6 @@ _RIGHT = frozenset(
 )
 
 
-_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _COLUMNS = len(QuoteColumn)
 
 
@@ -84,7 +93,7 @@ def _keys(priced: PricedQuote) -> tuple[Any, ...]:
     )
 
 
-class QuotesModel(TableModel):
+class QuotesModel(CachedTableModel):
     """Read-only; texts and sort keys are computed once per comparison, not per paint."""
 
     headers = _HEADERS
@@ -113,6 +122,7 @@ class QuotesModel(TableModel):
             winner = comparison.winner if comparison.decided else None
             self._winner = winner.supplier if winner is not None else None
         self._arrange()
+        self.forget_all()
         self.endResetModel()
 
     def _arrange(self) -> list[int]:
@@ -136,6 +146,7 @@ class QuotesModel(TableModel):
         self.layoutAboutToBeChanged.emit()
         self._sort_column, self._sort_order = column, order
         old_rows = self._arrange()
+        self.forget_all()
         new_row = {old: new for new, old in enumerate(old_rows)}
         previous = self.persistentIndexList()
         self.changePersistentIndexList(
@@ -152,38 +163,37 @@ class QuotesModel(TableModel):
     def row_count(self) -> int:
         return len(self._quotes)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, column = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._texts[row][column]
-        if role == SORT_ROLE:
-            return self._keys[row][column]
+    def row_roles(self, row: int) -> tuple[Roles, ...]:
+        texts, keys = self._texts[row], self._keys[row]
         is_winner = row == self._winner_row
-        if role == WINNER_ROLE:
-            return is_winner
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_RIGHT if column in _RIGHT else None
-        if role == Qt.ItemDataRole.ToolTipRole and column == QuoteColumn.VALID_UNTIL:
-            return f"valid until {self._quotes[row].quote.valid_until}"
+        cells: list[Roles] = [
+            {DISPLAY: texts[column], SORT_ROLE: keys[column], WINNER_ROLE: is_winner}
+            for column in range(_COLUMNS)
+        ]
+        for column in _RIGHT:
+            cells[column][ALIGNMENT] = ALIGN_RIGHT
         if is_winner:
-            if role == Qt.ItemDataRole.DecorationRole and column == QuoteColumn.SUPPLIER:
-                return icon("winner")
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-            if role == Qt.ItemDataRole.BackgroundRole:
-                gold = QColor(theme.winner_color())
-                gold.setAlpha(70)
-                return QBrush(gold)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{self._quotes[row].supplier} won this comparison"
-            return None
-        in_stock = self._keys[row][QuoteColumn.STOCK]
-        if role == Qt.ItemDataRole.ForegroundRole and not in_stock:
-            return QBrush(QColor("#868e96"))
-        if role == Qt.ItemDataRole.ToolTipRole and not in_stock:
+            cells[QuoteColumn.SUPPLIER][DECORATION] = icon("winner")
+            bold = QFont()
+            bold.setBold(True)
+            gold = QColor(theme.winner_color())
+            gold.setAlpha(70)
+            background = QBrush(gold)
+            for roles in cells:
+                roles[FONT] = bold
+                roles[BACKGROUND] = background
+        elif not keys[QuoteColumn.STOCK]:
+            grey = QBrush(QColor("#868e96"))
+            for roles in cells:
+                roles[FOREGROUND] = grey
+        return tuple(cells)
+
+    def lazy_data(self, row: int, column: int, role: int) -> Any:
+        priced = self._quotes[row]
+        if column == QuoteColumn.VALID_UNTIL:
+            return f"valid until {priced.quote.valid_until}"
+        if row == self._winner_row:
+            return f"{priced.supplier} won this comparison"
+        if not priced.quote.in_stock:
             return "out of stock: never a winner"
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QModelIndex,
     QPersistentModelIndex,
@@ -161,6 +162,11 @@ class DestinationsPanel(QWidget):
         model.modelReset.connect(self._show_transport_for_brokers)
         self._show_transport_for_brokers()
         self._update_actions()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the model keeps built colours
+            self.model.restyle()
 
     def _show_transport_for_brokers(self) -> None:
         # an all-HTTP fleet's column would say "http" on every row, and the room it takes

@@ -38,6 +38,10 @@ ROWS_SHOWN = 40
 """the most rows in view at once; the wheel scrolls through the others"""
 WHEEL_ROWS = 3
 """rows scrolled per wheel notch"""
+SHRINK_BELOW = 0.4
+"""a new comparison starts on the last one's scale unless that one used less than this share
+of it: a scale that jumps back and forth between comparisons is harder to read, and each
+change re-renders the axis and grid"""
 
 
 def nice_ceiling(value: float) -> float:
@@ -73,6 +77,7 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         """how long each recent paint of the plot took"""
         self._names: tuple[str, ...] = ()
         self._range_ms = _MIN_RANGE_MS
+        self._last_longest_ms = 0.0
         self.top_row = 0
         """the first row in view (not 0 only when there are more than ROWS_SHOWN)"""
 
@@ -198,8 +203,8 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         if run.names != self._names:
             self.set_suppliers(run.names)
         self._clear_winner()
-        if self._range_ms != _MIN_RANGE_MS:
-            self._set_range(_MIN_RANGE_MS)
+        if self._last_longest_ms * 1.08 < self._range_ms * SHRINK_BELOW:
+            self._set_range(self._last_longest_ms * 1.08)
         if self._deadline.value() != run.deadline_ms:
             self._deadline.setPos(run.deadline_ms)
             self._deadline.label.setFormat(f"deadline {run.deadline_ms / 1000.0:g} s")
@@ -228,6 +233,7 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
                 lengths = np.full(len(rows), stub)
             self._bars[category].setOpts(x0=0.0, y=rows, width=lengths, height=BAR_THICKNESS)
         if run.done:
+            self._last_longest_ms = frame.longest_ms
             self._timer.stop()
             if run.comparison is not None:
                 self._mark_winner(run.comparison)

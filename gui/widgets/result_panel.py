@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -157,6 +157,12 @@ class ResultPanel(QWidget):
         layout.addWidget(self.headline)
         layout.addLayout(form)
         layout.addWidget(splitter, 1)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the models keep built colours
+            self.quotes.restyle()
+            self.outcomes.restyle()
 
     # -- showing -------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import dataclasses
 
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 
 from core import BreakerState, Comparison, PriceComparator, Status
@@ -16,9 +18,12 @@ from gui.models.destinations_model import (
     DestinationsModel,
     countdown,
 )
-from gui.models.outcomes_model import OutcomesModel
+from gui import theme
+from gui.icons import dot
+from gui.models.outcomes_model import OutcomeColumn, OutcomesModel
 from gui.models.quotes_model import SORT_ROLE, WINNER_ROLE, QuotesModel
 from gui.session import Session, Ticket
+from gui.widgets.result_panel import ResultPanel
 from tests.gui.conftest import AsyncLoop, healthy
 
 pytestmark = pytest.mark.gui
@@ -142,3 +147,28 @@ def test_an_outcome_detail_never_repeats_the_outcome() -> None:
         ("circuit open", "disabled by operator"),
         ("error", "HTTP 500 Internal Server Error"),
     ]
+
+
+def test_a_palette_switch_recolours_rows_already_built(qapp: QApplication) -> None:
+    """The models build each row's colours once; a new palette has them built again."""
+    panel = ResultPanel()
+    panel.outcomes.set_outcomes([("acme", Status.OK, 5.0, None)])
+    cell = panel.outcomes.index(0, OutcomeColumn.OUTCOME)
+    light = cell.data(Qt.ItemDataRole.DecorationRole)
+    assert light.cacheKey() == dot(theme.outcome_color(Status.OK, False).name()).cacheKey()
+    dark = QPalette()
+    for role, color in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+    ):
+        dark.setColor(role, QColor(color))
+    original = qapp.palette()
+    try:
+        qapp.setPalette(dark)
+        qapp.processEvents()  # Qt posts the change to each widget
+        shown = cell.data(Qt.ItemDataRole.DecorationRole)
+        assert shown.cacheKey() == dot(theme.outcome_color(Status.OK, True).name()).cacheKey()
+        assert shown.cacheKey() != light.cacheKey()
+    finally:
+        qapp.setPalette(original)
+        panel.deleteLater()
