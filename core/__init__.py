@@ -3,6 +3,13 @@
 Qt-free by contract (import-linter): the GUI, the CLI and the tests all build on this.
 """
 
+import os
+
+# Before numpy loads (core.health and pyqtgraph import it): Scatterdash's numpy work is on
+# small arrays, and OpenBLAS's worker threads, idle between calls, spin on a CPU the event
+# loop needs (perf under tests/bench/bench_gui.py --sustained: ~2 % of the GUI's core).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from core._addresses import host_port, public_url
 from core._breaker import BreakerState, CircuitBreaker, Outcome
 from core._broker_config import display_address, mask_url

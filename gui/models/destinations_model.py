@@ -9,7 +9,7 @@ icon and says so in its tooltip, for as long as it is configured that way.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
@@ -240,38 +240,36 @@ class DestinationsModel(CachedTableModel):
 
     def update(self, snapshot: list[SupplierHealth]) -> None:
         """Take a new snapshot (from ``HealthTracker.snapshot()``, config order)."""
-        first = last = -1
-        for row, health in enumerate(snapshot[: len(self._rows)]):
-            changed = health != self._rows[row]
-            self._rows[row] = health
-            if changed:
-                self._cells[row] = self._texts(row, health)
-                self.forget(row)
-                first = row if first < 0 else first
-                last = row
-            elif first >= 0:
-                self._emit(first, last)
-                first = last = -1
-        if first >= 0:
-            self._emit(first, last)
+        self._take(enumerate(snapshot[: len(self._rows)]))
 
     def update_rows(self, rows: dict[int, SupplierHealth]) -> None:
         """Take new health for some rows only (the rest did not change)."""
-        first = last = -1  # one dataChanged per run of adjacent changed rows, not per row
-        for row in sorted(rows):
-            health = rows[row]
-            if health == self._rows[row]:
+        self._take((row, rows[row]) for row in sorted(rows))
+
+    def _take(self, rows: Iterable[tuple[int, SupplierHealth]]) -> None:
+        """Store new health; one ``dataChanged`` per run of adjacent changed rows, over the
+        columns whose cells changed: the view then repaints those cells only, not the names,
+        badges and addresses that stay as they were."""
+        run: list[int] = []  # first row, last row, leftmost column, rightmost column
+        for row, health in rows:
+            old = self._rows[row]
+            if health == old:
                 continue
-            self._rows[row] = health
-            self._cells[row] = self._texts(row, health)
+            texts = self._texts(row, health)
+            span = _changed_columns(self._cells[row], texts, old, health)
+            self._rows[row], self._cells[row] = health, texts
             self.forget(row)
-            if row != last + 1 and first >= 0:
-                self._emit(first, last)
-                first = -1
-            first = row if first < 0 else first
-            last = row
-        if first >= 0:
-            self._emit(first, last)
+            if span is None:
+                continue
+            if run and row == run[1] + 1:
+                run[1] = row
+                run[2], run[3] = min(run[2], span[0]), max(run[3], span[1])
+                continue
+            if run:
+                self._emit(*run)
+            run = [row, row, *span]
+        if run:
+            self._emit(*run)
 
     def set_trend(self, row: int, trend: str) -> None:
         """A row's sparkline (see :func:`gui.sparkline.sparkline`)."""
@@ -284,8 +282,8 @@ class DestinationsModel(CachedTableModel):
     def trend(self, row: int) -> str:
         return self._trends[row]
 
-    def _emit(self, first: int, last: int) -> None:
-        self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+    def _emit(self, first: int, last: int, left: int, right: int) -> None:
+        self.dataChanged.emit(self.index(first, left), self.index(last, right))
 
     def health(self, row: int) -> SupplierHealth | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -392,6 +390,21 @@ class DestinationsModel(CachedTableModel):
             value = values[column]
             return -1.0 if value is None else value
         return self._cells[row][column]
+
+
+def _changed_columns(
+    old_texts: tuple[str, ...],
+    texts: tuple[str, ...],
+    old: SupplierHealth | None,
+    new: SupplierHealth,
+) -> tuple[int, int] | None:
+    """The leftmost and rightmost column whose cell looks different, or None."""
+    if old is None or old.state is not new.state:
+        return 0, len(Column) - 1  # the breaker state is a role of every cell
+    changed = [column for column, text in enumerate(texts) if text != old_texts[column]]
+    if old.last_status is not new.last_status:  # the colour of the note and errors
+        changed += (Column.NOTE, Column.ERRORS)
+    return (min(changed), max(changed)) if changed else None
 
 
 def _short_address(supplier: SupplierConfig) -> str:

@@ -5,9 +5,10 @@ Drawing rules (see the notes on pyqtgraph): one single-colour ``BarGraphItem`` p
 ``setOpts`` and never re-created, auto-range off, and one ``QTimer`` that redraws at
 30 fps only while a call is in flight and stops as soon as the comparison is over.
 
-Beyond ``ROWS_SHOWN`` suppliers the plot shows that many rows at a time, each named, and
-the mouse wheel scrolls through the rest: a thousand bars in one view would be slivers a
-pixel high, none of them readable.
+Beyond as many rows as the plot's height has room for (``ROW_PX`` each, between
+``ROWS_AT_LEAST`` and ``ROWS_SHOWN``) the plot shows that many rows at a time, each named,
+and the mouse wheel scrolls through the rest: a thousand bars in one view would be slivers
+a pixel high, none of them readable.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ _NICE = (1.0, 2.0, 2.5, 5.0)
 _MIN_RANGE_MS = 100.0
 ROWS_SHOWN = 40
 """the most rows in view at once; the wheel scrolls through the others"""
+ROWS_AT_LEAST = 12
+"""the fewest rows in view, however short the plot (the demo fleet's twelve, all at once)"""
+ROW_PX = 14
+"""the height a named row needs for its label not to run into the next one"""
 WHEEL_ROWS = 3
 """rows scrolled per wheel notch"""
 SHRINK_BELOW = 0.4
@@ -79,7 +84,9 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self._range_ms = _MIN_RANGE_MS
         self._last_longest_ms = 0.0
         self.top_row = 0
-        """the first row in view (not 0 only when there are more than ROWS_SHOWN)"""
+        """the first row in view (not 0 only when there are more rows than fit)"""
+        self.rows_shown = ROWS_SHOWN
+        """how many rows are in view at most (from the plot's height)"""
 
         item = self.getPlotItem()
         item.setMenuEnabled(False)
@@ -95,6 +102,7 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         view.setMouseEnabled(x=False, y=False)
         view.disableAutoRange()
         view.invertY(True)
+        view.sigResized.connect(self._fit_rows)
 
         self._bars: dict[Status | str, pg.BarGraphItem] = {}
         for category in CATEGORIES:
@@ -139,15 +147,22 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
 
     @property
     def scrolls(self) -> bool:
-        return len(self._names) > ROWS_SHOWN
+        return len(self._names) > self.rows_shown
 
     def scroll_to(self, top_row: int) -> None:
         """Show the rows from ``top_row`` on (clamped to the rows there are)."""
-        self.top_row = max(0, min(top_row, len(self._names) - ROWS_SHOWN))
+        self.top_row = max(0, min(top_row, len(self._names) - self.rows_shown))
         self._show_rows()
 
+    def _fit_rows(self) -> None:
+        height = self.getPlotItem().getViewBox().height()
+        fit = max(ROWS_AT_LEAST, min(ROWS_SHOWN, int(height // ROW_PX)))
+        if height > 0 and fit != self.rows_shown:
+            self.rows_shown = fit
+            self.scroll_to(self.top_row)
+
     def _show_rows(self) -> None:
-        shown = min(max(len(self._names), 1), ROWS_SHOWN)
+        shown = min(max(len(self._names), 1), self.rows_shown)
         top = self.top_row
         # only the rows in view get a tick: the axis measures every label it is given, and
         # a thousand of them made its repaint cost 10 ms
@@ -157,7 +172,7 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self.getPlotItem().getViewBox().setYRange(top - 0.6, top + shown - 0.4, padding=0)
         if self.scrolls:
-            label = f"suppliers {top + 1}–{top + shown} of {len(self._names)} (scroll for more)"
+            label = f"suppliers {top + 1}–{top + shown} of {len(self._names)} · scroll"
             self.getPlotItem().setLabel("left", label)
         else:
             self.getPlotItem().getAxis("left").showLabel(False)

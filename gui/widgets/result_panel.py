@@ -32,6 +32,10 @@ ROW_HEIGHT = 22
 """rows of the quotes and outcomes tables: 12 suppliers fit at 1440×900"""
 RUNNING_DELAY_MS = 200
 """a comparison shows as running in the Result panel once it has run this long"""
+TABLES_DELAY_MS = 0
+"""the tables take a comparison in a timer event of their own, after the headline and the
+plot have been painted: with 200 suppliers, the two paints in one event-loop turn held the
+GUI thread for 15-30 ms (``tests/bench/bench_gui.py --sustained``)"""
 
 
 def describe_request(product_id: str | None, quantity: int | None) -> str:
@@ -81,6 +85,12 @@ class ResultPanel(QWidget):
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_DELAY_MS)
         self._running_timer.timeout.connect(self._show_running)
+        self._for_tables: Comparison | None = None
+        self._tables_timer = QTimer(self)
+        self._tables_timer.setSingleShot(True)
+        self._tables_timer.setInterval(TABLES_DELAY_MS)
+        self._tables_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tables_timer.timeout.connect(self._fill_tables)
 
         self.headline = QLabel("No comparison yet", self)
         self.headline.setObjectName("resultHeadline")
@@ -202,6 +212,26 @@ class ResultPanel(QWidget):
     def _settled(self) -> None:
         self._running = None
         self._running_timer.stop()
+        self._for_tables = None
+        self._tables_timer.stop()
+
+    @property
+    def tables_current(self) -> bool:
+        """The quotes and outcomes tables show what the headline shows (none still to fill)."""
+        return self._for_tables is None
+
+    def _fill_tables(self) -> None:
+        comparison, self._for_tables = self._for_tables, None
+        if comparison is None:
+            return
+        winner = comparison.winner if comparison.decided else None
+        self.quotes.set_comparison(comparison)
+        rows: list[Outcome] = [
+            (r.name, r.status, r.latency_ms, r.error) for r in comparison.suppliers
+        ]
+        self.outcomes.set_outcomes(rows, winner.supplier if winner else None)
+        self.quotes_table.setEnabled(True)
+        self.outcomes_table.setEnabled(True)
 
     def clear(self) -> None:
         """No comparison (yet) on these suppliers."""
@@ -216,10 +246,9 @@ class ResultPanel(QWidget):
         self.outcomes_table.setEnabled(True)
 
     def show_comparison(self, comparison: Comparison) -> None:
+        """The headline and fields now, the tables in the next timer event."""
         self._settled()
         self.comparison = comparison
-        self.quotes_table.setEnabled(True)
-        self.outcomes_table.setEnabled(True)
         dark = theme.is_dark(self.palette())
         winner = comparison.winner if comparison.decided else None
         if comparison.decided and winner is not None:
@@ -246,11 +275,8 @@ class ResultPanel(QWidget):
             "yes: the deadline cut some suppliers off" if comparison.partial else "no"
         )
         self.fields["correlation"].setText(comparison.correlation_id)
-        self.quotes.set_comparison(comparison)
-        rows: list[Outcome] = [
-            (r.name, r.status, r.latency_ms, r.error) for r in comparison.suppliers
-        ]
-        self.outcomes.set_outcomes(rows, winner.supplier if winner else None)
+        self._for_tables = comparison
+        self._tables_timer.start()
 
     def show_cancelled(self, run: LiveRun | None) -> None:
         self._settled()

@@ -173,7 +173,14 @@ def compare(aloop: AsyncLoop, window: MainWindow, timeout: float = 15.0) -> Comp
     button = window.findChild(QPushButton, "compareButton")
     assert button is not None and button.isEnabled()
     button.click()
-    aloop.until(lambda: not window.comparing and window.comparison is not before, timeout)
+    aloop.until(
+        lambda: (
+            not window.comparing
+            and window.comparison is not before
+            and window.result.tables_current
+        ),
+        timeout,
+    )
     assert window.comparison is not None
     return window.comparison
 

@@ -287,6 +287,7 @@ def test_a_past_comparison_opens_as_it_was_and_replays_under_another_strategy(
         lambda: (
             window.comparison is not None
             and window.comparison.correlation_id == best.correlation_id
+            and window.result.tables_current
         )
     )
     assert window.comparison.to_dict() == best.to_dict()

@@ -11,7 +11,13 @@ from pytestqt.qtbot import QtBot
 
 from core import CallResult, CallSent, ComparisonStarted, Status, SupplierResult
 from gui.live import LiveRun
-from gui.widgets.latency_plot import ROWS_SHOWN, WHEEL_ROWS, LatencyPlot
+from gui.widgets.latency_plot import (
+    ROW_PX,
+    ROWS_AT_LEAST,
+    ROWS_SHOWN,
+    WHEEL_ROWS,
+    LatencyPlot,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -70,6 +76,28 @@ def test_a_thousand_suppliers_show_a_screenful_of_rows_tall_enough_to_read(qtbot
     wheel(plot, 1000)
     assert plot.top_row == 0
     assert len(plot.bar_lengths()) == 1000  # every bar is drawn, the view picks the rows
+
+
+def test_a_short_plot_shows_fewer_rows_each_a_label_high(qtbot: QtBot) -> None:
+    plot = LatencyPlot()
+    qtbot.addWidget(plot)
+    plot.resize(700, 320)
+    plot.show()
+    plot.set_suppliers(tuple(f"supplier-{i:04d}" for i in range(200)))
+    qtbot.waitUntil(lambda: plot.rows_shown < ROWS_SHOWN)
+    low, high = rows_in_view(plot)
+    row_px = plot.getPlotItem().getViewBox().height() / (high - low)
+    assert row_px >= ROW_PX - 1  # 40 rows here would be 6 px each: labels on top of each other
+    assert (
+        ROWS_AT_LEAST <= plot.rows_shown == len(plot.getPlotItem().getAxis("left")._tickLevels[0])
+    )
+    assert (
+        plot.getPlotItem()
+        .getAxis("left")
+        .labelText.startswith(f"suppliers 1–{plot.rows_shown} of 200")
+    )
+    plot.resize(700, 900)  # taller: more rows
+    qtbot.waitUntil(lambda: plot.rows_shown == ROWS_SHOWN)
 
 
 def test_a_few_suppliers_are_all_in_view_and_the_wheel_does_nothing(qtbot: QtBot) -> None:

@@ -12,14 +12,14 @@ from pytestqt.modeltest import ModelTester
 
 from core import BreakerState, Comparison, PriceComparator, Status
 from core.fleet import Fleet
+from gui import theme
+from gui.icons import dot
 from gui.models.destinations_model import (
     BREAKER_STATE_ROLE,
     Column,
     DestinationsModel,
     countdown,
 )
-from gui import theme
-from gui.icons import dot
 from gui.models.outcomes_model import OutcomeColumn, OutcomesModel
 from gui.models.quotes_model import SORT_ROLE, WINNER_ROLE, QuotesModel
 from gui.session import Session, Ticket
@@ -61,6 +61,18 @@ def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet:
     assert model.index(3, 0).data(BREAKER_STATE_ROLE) == BreakerState.FORCED_OPEN
     assert model.unhealthy_names() == [name]
     assert model.healthy_count() == (len(fleet.suppliers) - 1, len(fleet.suppliers))
+
+    spans: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda first, last, *_: spans.append(
+            (first.row(), last.row(), first.column(), last.column())
+        )
+    )
+    health = model.health(5)
+    assert health is not None
+    model.update_rows({5: dataclasses.replace(health, last_latency_ms=987.0)})
+    assert spans == [(5, 5, Column.LAST, Column.LAST)]  # names, badges, addresses stay painted
+    assert model.index(5, Column.LAST).data() == "987 ms"
 
     health = model.health(3)
     assert health is not None
