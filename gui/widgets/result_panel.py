@@ -33,9 +33,10 @@ ROW_HEIGHT = 22
 RUNNING_DELAY_MS = 200
 """a comparison shows as running in the Result panel once it has run this long"""
 TABLES_DELAY_MS = 0
-"""the tables take a comparison in a timer event of their own, after the headline and the
-plot have been painted: with 200 suppliers, the two paints in one event-loop turn held the
-GUI thread for 15-30 ms (``tests/bench/bench_gui.py --sustained``)"""
+"""the quotes table takes a comparison in a timer event of its own, after the headline and
+the plot have been painted, and the outcomes table in the next one: with 200 suppliers,
+everything painted in one event-loop turn held the GUI thread for 15-30 ms
+(``tests/bench/bench_gui.py --sustained``)"""
 
 
 def describe_request(product_id: str | None, quantity: int | None) -> str:
@@ -86,6 +87,7 @@ class ResultPanel(QWidget):
         self._running_timer.setInterval(RUNNING_DELAY_MS)
         self._running_timer.timeout.connect(self._show_running)
         self._for_tables: Comparison | None = None
+        self._quotes_for: Comparison | None = None
         self._tables_timer = QTimer(self)
         self._tables_timer.setSingleShot(True)
         self._tables_timer.setInterval(TABLES_DELAY_MS)
@@ -221,16 +223,22 @@ class ResultPanel(QWidget):
         return self._for_tables is None
 
     def _fill_tables(self) -> None:
-        comparison, self._for_tables = self._for_tables, None
+        """The quotes, then (in the next timer event, after their paint) the outcomes."""
+        comparison = self._for_tables
         if comparison is None:
             return
+        if self._quotes_for is not comparison:
+            self._quotes_for = comparison
+            self.quotes.set_comparison(comparison)
+            self.quotes_table.setEnabled(True)
+            self._tables_timer.start()
+            return
+        self._for_tables = None
         winner = comparison.winner if comparison.decided else None
-        self.quotes.set_comparison(comparison)
         rows: list[Outcome] = [
             (r.name, r.status, r.latency_ms, r.error) for r in comparison.suppliers
         ]
         self.outcomes.set_outcomes(rows, winner.supplier if winner else None)
-        self.quotes_table.setEnabled(True)
         self.outcomes_table.setEnabled(True)
 
     def clear(self) -> None:
@@ -246,7 +254,7 @@ class ResultPanel(QWidget):
         self.outcomes_table.setEnabled(True)
 
     def show_comparison(self, comparison: Comparison) -> None:
-        """The headline and fields now, the tables in the next timer event."""
+        """The headline and fields now, the tables in the next timer events."""
         self._settled()
         self.comparison = comparison
         dark = theme.is_dark(self.palette())
@@ -275,7 +283,7 @@ class ResultPanel(QWidget):
             "yes: the deadline cut some suppliers off" if comparison.partial else "no"
         )
         self.fields["correlation"].setText(comparison.correlation_id)
-        self._for_tables = comparison
+        self._for_tables, self._quotes_for = comparison, None
         self._tables_timer.start()
 
     def show_cancelled(self, run: LiveRun | None) -> None:

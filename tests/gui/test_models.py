@@ -9,6 +9,7 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from core import BreakerState, Comparison, PriceComparator, Status
 from core.fleet import Fleet
@@ -184,3 +185,28 @@ def test_a_palette_switch_recolours_rows_already_built(qapp: QApplication) -> No
     finally:
         qapp.setPalette(original)
         panel.deleteLater()
+
+
+def test_the_result_tables_fill_after_the_headline_one_at_a_time(
+    qtbot: QtBot, aloop: AsyncLoop, fleet: Fleet
+) -> None:
+    healthy(fleet)
+
+    async def run() -> Comparison:
+        async with PriceComparator(fleet.config) as comparator:
+            return await comparator.compare("SKU-111", 4, strategy="best")
+
+    comparison = aloop.run(run())
+    assert comparison.winner is not None
+    panel = ResultPanel()
+    qtbot.addWidget(panel)
+    filled: list[str] = []
+    panel.quotes.modelReset.connect(lambda: filled.append("quotes"))
+    panel.outcomes.modelReset.connect(lambda: filled.append("outcomes"))
+    panel.show_comparison(comparison)
+    assert comparison.winner.supplier in panel.headline.text()
+    assert filled == [] and not panel.tables_current  # painted first: headline and plot
+    qtbot.waitUntil(lambda: panel.tables_current)
+    assert filled == ["quotes", "outcomes"]
+    assert panel.quotes.rowCount() == len(comparison.quotes)
+    assert panel.outcomes.rowCount() == len(comparison.suppliers)
