@@ -371,7 +371,9 @@ class MainWindow(QMainWindow):
     def _on_started(self, event: ComparisonStarted) -> None:
         self.fallback_note.clear()
         self.run = LiveRun(event, self.session.supplier_names)
-        self.latency_plot.follow(self.run)
+        # drawn now, the first frame (and its paint) would land in the middle of a fast
+        # comparison: `first` with instant suppliers took 1 ms longer (bench_gui.py)
+        self.latency_plot.follow(self.run, draw_now=False)
         self.latency.title.setText(
             f"Live latency — {event.strategy} · deadline {event.deadline_s:g} s"
         )

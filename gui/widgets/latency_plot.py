@@ -212,8 +212,11 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
 
     # -- driving -------------------------------------------------------------------------
 
-    def follow(self, run: LiveRun) -> None:
-        """Draw ``run`` from now on; the previous run's bars are replaced."""
+    def follow(self, run: LiveRun, *, draw_now: bool = True) -> None:
+        """Draw ``run`` from now on; the previous run's bars are replaced.
+
+        ``draw_now=False``: the first frame comes with the redraw timer, one frame later.
+        """
         self.run = run
         if run.names != self._names:
             self.set_suppliers(run.names)
@@ -224,7 +227,8 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
             self._deadline.setPos(run.deadline_ms)
             self._deadline.label.setFormat(f"deadline {run.deadline_ms / 1000.0:g} s")
         self._deadline.setVisible(run.deadline_ms <= self._range_ms)
-        self.redraw(all_groups=True)
+        if draw_now:  # else a new run's first frame draws every group (all start dirty)
+            self.redraw(all_groups=True)
         if not self._timer.isActive():
             self._timer.start()
 

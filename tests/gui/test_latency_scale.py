@@ -1,4 +1,4 @@
-"""The latency axis keeps its scale from one comparison to the next, unless it was far too wide."""
+"""The latency axis keeps its scale from one comparison to the next; a new run is drawn whole."""
 
 from __future__ import annotations
 
@@ -56,3 +56,14 @@ def test_a_scale_the_last_comparison_hardly_used_shrinks(qtbot: QtBot) -> None:
     plot.finish()
     plot.follow(finished_run("c3", 30.0))  # c2 used 32 of 1000 ms
     assert 100 <= axis_end_ms(plot) < 105
+
+
+def test_a_run_followed_without_drawing_is_drawn_whole_by_the_first_frame(qtbot: QtBot) -> None:
+    plot = LatencyPlot()
+    qtbot.addWidget(plot)
+    plot.follow(finished_run("c1", 80.0))
+    assert plot.bar_lengths() == {"acme": 20.0, "globex": 40.0, "initech": 80.0}
+    plot.follow(finished_run("c2", 40.0), draw_now=False)  # as the window does at a start
+    assert plot.bar_lengths()["initech"] == 80.0  # the last run's bars, for one frame
+    qtbot.waitUntil(lambda: plot.bar_lengths() == {"acme": 10.0, "globex": 20.0, "initech": 40.0})
+    assert not plot.animating  # done: the timer stopped after that frame
