@@ -122,7 +122,6 @@ class QuotesModel(CachedTableModel):
             winner = comparison.winner if comparison.decided else None
             self._winner = winner.supplier if winner is not None else None
         self._arrange()
-        self.forget_all()
         self.endResetModel()
 
     def _arrange(self) -> list[int]:
@@ -137,6 +136,7 @@ class QuotesModel(CachedTableModel):
             (row for row, priced in enumerate(self._quotes) if priced.supplier == self._winner),
             -1,
         )
+        self.forget_all()
         return order
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -146,7 +146,6 @@ class QuotesModel(CachedTableModel):
         self.layoutAboutToBeChanged.emit()
         self._sort_column, self._sort_order = column, order
         old_rows = self._arrange()
-        self.forget_all()
         new_row = {old: new for new, old in enumerate(old_rows)}
         previous = self.persistentIndexList()
         self.changePersistentIndexList(

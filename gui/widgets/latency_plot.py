@@ -166,9 +166,8 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         top = self.top_row
         # only the rows in view get a tick: the axis measures every label it is given, and
         # a thousand of them made its repaint cost 10 ms
-        every = math.ceil(shown / 40)
         names = self._names[top : top + shown]
-        ticks = [(float(top + i), name) for i, name in enumerate(names) if i % every == 0]
+        ticks = [(float(top + i), name) for i, name in enumerate(names)]
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self.getPlotItem().getViewBox().setYRange(top - 0.6, top + shown - 0.4, padding=0)
         if self.scrolls:
