@@ -304,17 +304,25 @@ def test_a_past_comparison_opens_as_it_was_and_replays_under_another_strategy(
     _panel_widget(window, QPushButton, "historyReplayButton").click()
     aloop.until(lambda: window.comparison is not None and window.comparison.strategy == "first")
     replayed = window.comparison
+    # the replay goes by the recorded arrival order, not by latency: calls start a little
+    # apart, so a supplier with a longer latency can still have answered first
+    database = HistoryDatabase.open(window.history.path)
+    stored = database.find(best.correlation_id)
+    database.close()
+    assert stored is not None
+    in_stock = {
+        r.name for r in best.suppliers if r.status is Status.OK and r.reply and r.reply.in_stock
+    }
     arrived_first = min(
-        (r for r in best.suppliers if r.status is Status.OK and r.reply and r.reply.in_stock),
-        key=lambda r: r.latency_ms or 0,
-    )
-    assert replayed.winner is not None and replayed.winner.supplier == arrived_first.name
+        (o for o in stored.outcomes if o.supplier in in_stock), key=lambda o: o.arrival_order
+    ).supplier
+    assert replayed.winner is not None and replayed.winner.supplier == arrived_first
     assert replayed.elapsed_ms <= best.elapsed_ms
     assert window.latency.title.text().startswith("Replay — first (recorded as best)")
     assert any(
         f"replay of {best.correlation_id} under first" in m for m in window.event_log.messages()
     )
-    assert window.latency_plot.winner_row() == window.latency_plot.names.index(arrived_first.name)
+    assert window.latency_plot.winner_row() == window.latency_plot.names.index(arrived_first)
     assert every.decided
 
 
