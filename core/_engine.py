@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 import math
 import time
@@ -158,8 +157,9 @@ class _Scatter(Generic[ReqT, RepT]):
         self.pending = 0
         self.decided = False
         self.done = asyncio.Event()
-        #: each call in flight: its task, or the future its destination gave
-        self.calls: dict[int, asyncio.Future[Any]] = {}
+        #: each call in flight (its task, or the future its destination gave) → its index;
+        #: keyed by the call, so that one bound method is every call's done-callback
+        self.calls: dict[asyncio.Future[Any], int] = {}
         #: the context the replies' done-callbacks run in (one copy, not one per call)
         self.context = contextvars.copy_context()
         #: each call's awaitable until its task takes it over (see ScatterGather._abandon)
@@ -199,10 +199,13 @@ class _Scatter(Generic[ReqT, RepT]):
         else:
             self.took(index, raw)
 
-    def replied(self, index: int, future: asyncio.Future[Any]) -> None:
+    def replied(self, future: asyncio.Future[Any]) -> None:
         """The done-callback of a call that gave a future."""
         if future.cancelled():
             return  # whoever cancelled it gave the destination its result
+        index = self.calls.get(future)
+        if index is None:
+            return  # the comparison is over: every destination has its result
         error = future.exception()
         if error is not None:
             self.failed(index, error)
@@ -237,7 +240,7 @@ class _Scatter(Generic[ReqT, RepT]):
         them all (a timer per call cost a third of the engine's CPU per call)."""
         now = time.perf_counter()
         earliest = math.inf
-        for index, call in self.calls.items():
+        for call, index in self.calls.items():
             if self.results[index] is not None:
                 continue
             destination = self.destinations[index]
@@ -383,11 +386,11 @@ class ScatterGather(Generic[ReqT, RepT]):
                 pending = _raising(exc)
             if isinstance(pending, asyncio.Future):
                 call = pending
-                call.add_done_callback(functools.partial(replied, index), context=context)
+                call.add_done_callback(replied, context=context)
             else:
                 scatter.unawaited[index] = pending
                 call = asyncio.create_task(scatter.call(index, pending))
-            scatter.calls[index] = call
+            scatter.calls[call] = index
             calls.append(call)
 
     @staticmethod
@@ -408,6 +411,12 @@ class ScatterGather(Generic[ReqT, RepT]):
                 leftover.append(unawaited)
         scatter.unawaited = []
         await asyncio.gather(*leftover, return_exceptions=True)
+        # A cancelled task keeps its CancelledError, whose traceback holds the task's
+        # frames and, through them, this scatter: with the calls still listed here that
+        # is a cycle, and the whole comparison (a thousand results, replies, decoders)
+        # would wait in the heap for a full collection instead of going at once.
+        scatter.calls.clear()
+        calls.clear()
 
     def _reap(self, abandoning: Coroutine[Any, Any, None]) -> None:
         reaper = asyncio.ensure_future(abandoning)

@@ -104,9 +104,9 @@ async def test_over_http_a_warm_scatter_writes_every_request_before_any_reply_is
             tasks_per_call: list[int] = []
             replied, call = core._engine._Scatter.replied, core._engine._Scatter.call
 
-            def counting(self: Any, index: int, future: Any) -> None:
+            def counting(self: Any, future: Any) -> None:
                 written_before_replies.append(writes.count("idle"))
-                replied(self, index, future)
+                replied(self, future)
 
             async def in_a_task(self: Any, index: int, pending: Any) -> None:
                 tasks_per_call.append(index)

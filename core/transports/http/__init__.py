@@ -26,9 +26,10 @@ import asyncio
 import logging
 import os
 import ssl
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
 import httpx
 
@@ -78,6 +79,40 @@ class _Prepared:
     """a POST's head up to its correlation id's value"""
     head_error: str | None
     """why no POST can be sent (a header that cannot be written)"""
+
+
+class _Resend:
+    """A pooled call's one fresh try (:meth:`PooledReply.failed`), as one object: a
+    closure over the same six values is eight objects per call for the collector to scan
+    while a thousand calls are in flight."""
+
+    __slots__ = ("_body", "_correlation_id", "_head", "_max_bytes", "_prepared", "_transport")
+
+    def __init__(
+        self,
+        transport: HttpTransport,
+        prepared: _Prepared,
+        head: bytes,
+        body: bytes,
+        correlation_id: str,
+        max_bytes: int,
+    ) -> None:
+        self._transport = transport
+        self._prepared = prepared
+        self._head = head
+        self._body = body
+        self._correlation_id = correlation_id
+        self._max_bytes = max_bytes
+
+    def __call__(self) -> Coroutine[Any, Any, bytes]:
+        return self._transport._reply(
+            self._prepared,
+            self._head,
+            self._body,
+            self._correlation_id,
+            self._max_bytes,
+            fresh=True,
+        )
 
 
 class HttpTransport:
@@ -192,14 +227,8 @@ class HttpTransport:
         connection = pool.idle_connection(prepared.origin, prepared.connect_timeout)
         if connection is None:
             return self._reply(prepared, head, body, correlation_id, max_bytes)
-        reply = PooledReply(
-            pool,
-            connection,
-            correlation_id,
-            max_bytes,
-            prepared.proxy,
-            lambda: self._reply(prepared, head, body, correlation_id, max_bytes, fresh=True),
-        )
+        retry = _Resend(self, prepared, head, body, correlation_id, max_bytes)
+        reply = PooledReply(pool, connection, correlation_id, max_bytes, prepared.proxy, retry)
         connection.start_for(head, body, reply)
         return reply
 

@@ -174,6 +174,9 @@ class _Connection(asyncio.BufferedProtocol):
             log.debug("connection to %s %s", _shown(self.origin), how)
         self.transport = None
         self._closed()
+        # the parser holds this protocol's bound methods: left in place, that cycle would
+        # keep every closed connection, with its transport and socket, for a full collection
+        del self._parser
 
     def pause_writing(self) -> None:  # request bodies are small: nothing to throttle
         pass

@@ -41,8 +41,9 @@ class PooledReply(asyncio.Future[bytes]):
         "_connection",
         "_correlation_id",
         "_decoder",
+        "_first",
         "_max_bytes",
-        "_parts",
+        "_more",
         "_pool",
         "_proxy",
         "_retry",
@@ -67,7 +68,9 @@ class PooledReply(asyncio.Future[bytes]):
         self._retry: Callable[[], Coroutine[Any, Any, bytes]] | None = retry
         self._retrying: asyncio.Task[bytes] | None = None
         self._decoder: CappedDecoder | None = None
-        self._parts: list[bytes] = []
+        # a body usually comes in one read: a list only for the rest, if there is a rest
+        self._first = b""
+        self._more: list[bytes] | None = None
 
     # -- ReplyListener: called from inside the connection's parser -------------------------
 
@@ -84,7 +87,13 @@ class PooledReply(asyncio.Future[bytes]):
     def body(self, chunk: bytes) -> None:
         assert self._decoder is not None
         try:
-            self._parts.append(self._decoder.feed(chunk))
+            decoded = self._decoder.feed(chunk)
+            if not self._first:
+                self._first = decoded
+            elif self._more is None:
+                self._more = [decoded]
+            else:
+                self._more.append(decoded)
         except InvalidReplyError as exc:
             self._give_up(exc, drain=False)
 
@@ -92,14 +101,16 @@ class PooledReply(asyncio.Future[bytes]):
         self._pool.release(self._connection)
         if self.done():
             return
-        parts = self._parts
         try:
             assert self._decoder is not None
-            parts.append(self._decoder.finish())
+            tail = self._decoder.finish()
         except InvalidReplyError as exc:
             self.set_exception(exc)
             return
-        self.set_result(parts[0] if len(parts) == 2 and not parts[1] else b"".join(parts))
+        if self._more is None and not tail:
+            self.set_result(self._first)
+        else:
+            self.set_result(b"".join((self._first, *(self._more or ()), tail)))
 
     def failed(self, error: Exception) -> None:
         connection = self._connection
