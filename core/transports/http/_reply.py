@@ -99,11 +99,13 @@ class PooledReply(asyncio.Future[bytes]):
 
     def complete(self) -> None:
         self._pool.release(self._connection)
+        # answered: what it took to read or retry goes now, not when the comparison ends
+        decoder, self._decoder, self._retry = self._decoder, None, None
         if self.done():
             return
         try:
-            assert self._decoder is not None
-            tail = self._decoder.finish()
+            assert decoder is not None
+            tail = decoder.finish()
         except InvalidReplyError as exc:
             self.set_exception(exc)
             return
