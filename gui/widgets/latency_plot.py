@@ -43,6 +43,8 @@ ROW_PX = 14
 """the height a named row needs for its label not to run into the next one"""
 WHEEL_ROWS = 3
 """rows scrolled per wheel notch"""
+HEADROOM = 1.08
+"""the axis reaches this much past the longest bar, so that the bar never touches its end"""
 SHRINK_BELOW = 0.4
 """a new comparison starts on the last one's scale unless that one used less than this share
 of it: a scale that jumps back and forth between comparisons is harder to read, and each
@@ -220,8 +222,9 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         if run.names != self._names:
             self.set_suppliers(run.names)
         self._clear_winner()
-        if self._last_longest_ms * 1.08 < self._range_ms * SHRINK_BELOW:
-            self._set_range(self._last_longest_ms * 1.08)
+        wanted_ms = self._last_longest_ms * HEADROOM
+        if wanted_ms < self._range_ms * SHRINK_BELOW:
+            self._set_range(wanted_ms)
         if self._deadline.value() != run.deadline_ms:
             self._deadline.setPos(run.deadline_ms)
             self._deadline.label.setFormat(f"deadline {run.deadline_ms / 1000.0:g} s")
@@ -243,8 +246,9 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
             self._timer.stop()
             return 0.0
         frame = run.frame(all_groups=all_groups)
-        if frame.longest_ms * 1.08 > self._range_ms:
-            self._set_range(frame.longest_ms * 1.08)
+        wanted_ms = frame.longest_ms * HEADROOM
+        if wanted_ms > self._range_ms:
+            self._set_range(wanted_ms)
         stub = self._range_ms * 0.012
         for category, (rows, lengths) in frame.groups.items():
             if category == Status.CIRCUIT_OPEN:
