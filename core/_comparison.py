@@ -63,6 +63,18 @@ class Comparison:
         return self.ranked if self.strategy == "all" else self.winner
 
     def to_dict(self) -> dict[str, Any]:
+        # each quote is turned into a dict once: `all` lists every quote twice (ranked and
+        # quotes), and the cheapest and fastest are among them
+        forms: dict[int, dict[str, Any]] = {}
+
+        def form(quote: PricedQuote) -> dict[str, Any]:
+            known = forms.get(id(quote))
+            if known is None:
+                known = forms[id(quote)] = quote.to_dict()
+                return known
+            return dict(known)  # a copy: no caller sees one dict in two places
+
+        quotes = [form(quote) for quote in self.quotes]
         result = self.result
         return {
             "correlation_id": self.correlation_id,
@@ -71,13 +83,13 @@ class Comparison:
             "partial": self.partial,
             "error": self.error,
             "result": (
-                [quote.to_dict() for quote in result]
+                [form(quote) for quote in result]
                 if isinstance(result, tuple)
-                else (result.to_dict() if result is not None else None)
+                else (form(result) if result is not None else None)
             ),
-            "cheapest": self.cheapest.to_dict() if self.cheapest else None,
-            "fastest_delivery": self.fastest_delivery.to_dict() if self.fastest_delivery else None,
-            "quotes": [quote.to_dict() for quote in self.quotes],
+            "cheapest": form(self.cheapest) if self.cheapest else None,
+            "fastest_delivery": form(self.fastest_delivery) if self.fastest_delivery else None,
+            "quotes": quotes,
             "suppliers": [
                 {
                     "name": r.name,

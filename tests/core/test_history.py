@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from core.storage import (
     write_history_csv,
     write_history_json,
 )
+from core.storage._service import BACKGROUND_NICENESS
 from tests.support.scripted import ScriptedFleet, healthy, status
 
 SECRET = "sk-test-history-0123456789abcdef"  # a fake key
@@ -396,3 +398,35 @@ def test_without_an_event_loop_a_write_is_queued_at_once(tmp_path: Path) -> None
     service.submit(lambda db: done.set())
     assert done.wait(10)
     asyncio.run(service.aclose())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux schedules a thread by its nice")
+async def test_the_writer_thread_runs_in_the_background_and_the_loop_does_not() -> None:
+    """Recording a large comparison must not take turns with the window's loop on its core."""
+    service = HistoryService(":memory:")
+    try:
+        writer = await service.call(lambda db: os.getpriority(os.PRIO_PROCESS, 0), None)
+        assert writer == BACKGROUND_NICENESS
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < writer
+    finally:
+        await service.aclose()
+
+
+async def test_an_all_comparison_is_stored_as_compare_json_prints_it(tmp_path: Path) -> None:
+    """`all` names each quote twice (ranked and quotes): both come back, as separate dicts."""
+    path = tmp_path / "history.sqlite3"
+    async with ScriptedFleet(
+        {"a": healthy(unit_price=2.0), "b": healthy(unit_price=1.5), "c": status(500)}
+    ) as fleet:
+        (every,) = await compare_and_record(fleet, path, ("all",))
+    document = every.to_dict()
+    assert [q["supplier"] for q in document["result"]] == ["b", "a"]
+    assert document["result"][0] == document["cheapest"] == document["quotes"][0]
+    document["result"][0]["total_price"] = -1.0
+    assert document["quotes"][0]["total_price"] == 6.0  # never one dict in two places
+    database = HistoryDatabase.open(path)
+    try:
+        stored = database.find(every.correlation_id)
+        assert stored is not None and stored.document == every.to_dict()
+    finally:
+        database.close()
