@@ -9,10 +9,12 @@ import asyncio
 import json
 from types import TracebackType
 
+import httpx
 import pytest
 
 import core
 from core.transports.http import _drain
+from core.transports.http._pool import PoolTransport, origin_of
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -116,3 +118,44 @@ async def test_a_late_reply_that_takes_too_long_costs_its_connection(
             both = await comparator.compare("SKU-1", 2, strategy="all")
             assert [r.status for r in both.suppliers] == [core.Status.OK] * 2
     assert slow.connections == 2  # the replacement served the second comparison
+
+
+async def test_a_call_cancelled_while_connecting_leaves_its_connection_to_the_pool() -> None:
+    """The strategy decided while this call was still connecting: the connection is not
+    thrown away but kept for the next comparison (else back-to-back `first` comparisons
+    reconnect a third of their suppliers every time)."""
+    supplier = GatedSupplier(open_gate=True)
+    async with supplier as url:
+        pool = PoolTransport()
+        origin = origin_of(httpx.URL(url), None)
+        call = asyncio.ensure_future(pool.exchange(origin, b"POST /quote HTTP/1.1\r\n", b"", None))
+        await asyncio.sleep(0)  # the connect is under way
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        await pool.settle()  # the connect finishes in the background
+        kept = pool.idle_connection(origin, None)
+        assert kept is not None and kept.reusable
+        pool.release(kept)
+        await pool.aclose()
+    assert supplier.connections == 1 and supplier.requests == 0
+
+
+async def test_a_connect_left_to_the_pool_is_cancelled_when_the_pool_closes() -> None:
+    """Nothing outlives the transport: a connect still going on for the pool is stopped."""
+    pool = PoolTransport()
+    pool._connect = hang_forever  # type: ignore[method-assign]
+    origin = ("http", "127.0.0.1", 9, None)
+    call = asyncio.ensure_future(pool.exchange(origin, b"POST / HTTP/1.1\r\n", b"", None))
+    await asyncio.sleep(0)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert len(pool._pooling) == 1
+    await asyncio.wait_for(pool.aclose(), 5)
+    assert not pool._pooling and not pool._open  # its place is free again
+
+
+async def hang_forever(origin: object, place: object = None) -> object:
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
