@@ -51,6 +51,7 @@ from core._events import (
     Event,
     ProbeCompleted,
 )
+from core._file_limit import lift_file_limit
 from core._gc import tune_gc
 from core._progress import ProgressCounts
 from core._quotes import PriceRequest, Quote, QuoteCodec
@@ -160,6 +161,7 @@ __all__ = [
     "display_address",
     "export_comparison",
     "host_port",
+    "lift_file_limit",
     "load_config",
     "make_strategy",
     "mask_url",

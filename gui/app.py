@@ -32,7 +32,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from core import Config, ConfigError, load_config, tune_gc
+from core import Config, ConfigError, lift_file_limit, load_config, tune_gc
 from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
 from core.cli._common import HelpFormatter, add_version, described
@@ -340,6 +340,9 @@ def main(args: Sequence[str] | None = None) -> int:
             return refuse_config(message, dialog=options.screenshot is None)
     configure_logging(options.verbose)
     tune_gc()  # the window scatters all session long: see core/_gc.py
+    # for the config given, or one opened later: 1000 suppliers, the largest fleet the
+    # window is measured with (tests/bench/bench_gui.py --sustained --suppliers 1000)
+    lift_file_limit(max(len(config.suppliers) if config else 0, 1000))
     return run(config, screenshot=options.screenshot)
 
 

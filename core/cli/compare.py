@@ -14,6 +14,7 @@ from typing import TextIO
 from core._comparator import PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
+from core._file_limit import lift_file_limit
 from core.cli._common import (
     EXIT_DECIDED,
     EXIT_UNDECIDED,
@@ -160,6 +161,7 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     else:
         config = load_config(args.config)
         check_reachable(config, args)  # before any connection is made
+        lift_file_limit(len(config.suppliers))
         comparison = asyncio.run(_compare(config, args, history))
     if args.json:
         write_out(out, json.dumps(history.document(comparison)) + "\n")

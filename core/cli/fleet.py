@@ -14,13 +14,13 @@ import argparse
 import asyncio
 import contextlib
 import os
-import resource as rlimit
 import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from core._config import load_config
+from core._file_limit import lift_file_limit
 from core._resources import resource
 from core.cli._common import (
     EXIT_OK,
@@ -119,16 +119,6 @@ def _build(args: argparse.Namespace) -> Fleet:
     return fleet
 
 
-def _raise_file_limit(suppliers: int) -> None:
-    """A listening socket per supplier, and connections to each: lift the soft limit."""
-    soft, hard = rlimit.getrlimit(rlimit.RLIMIT_NOFILE)
-    wanted = 8 * suppliers + 256
-    if soft != rlimit.RLIM_INFINITY and soft < wanted:
-        new = wanted if hard == rlimit.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            rlimit.setrlimit(rlimit.RLIMIT_NOFILE, (new, hard))
-
-
 def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
     """Write the fleet's client config atomically: a reader never sees half a file.
 
@@ -184,7 +174,7 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
 
 def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     fleet = _build(args)  # ConfigError and ValueError: exit 2, from core.cli.main
-    _raise_file_limit(len(fleet.suppliers))
+    lift_file_limit(len(fleet.suppliers))  # a listening socket and connections each
     try:
         asyncio.run(_run(fleet, args, out))
     except OSError as exc:

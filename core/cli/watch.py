@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from core._comparator import PriceComparator
 from core._config import Config, HealthSettings, load_config
 from core._events import BreakerTransition, Event, ProbeCompleted
+from core._file_limit import lift_file_limit
 from core.cli._common import (
     EXIT_OK,
     Subparsers,
@@ -148,5 +149,7 @@ def run_watch(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if args.demo:
         asyncio.run(_watch_demo(args, out))
     else:
-        asyncio.run(_watch(load_config(args.config), args, out))
+        config = load_config(args.config)
+        lift_file_limit(len(config.suppliers))
+        asyncio.run(_watch(config, args, out))
     return EXIT_OK
