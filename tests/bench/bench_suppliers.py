@@ -16,9 +16,12 @@ parser, so that the suppliers' own CPU disturbs the measurement less than aiohtt
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import json
 import math
 import random
+import struct
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,12 +44,23 @@ def supplier_medians(
 
 
 def request_delay(median_ms: float, index: int, correlation_id: str) -> float:
-    """The delay in seconds supplier ``index`` applies to the request ``correlation_id``."""
-    rng = random.Random(f"{correlation_id}/{index}")
-    delay = median_ms * math.exp(rng.gauss(0.0, SIGMA))
-    if rng.random() < OUTLIER_RATE:
-        delay += rng.uniform(*OUTLIER_MS)
+    """The delay in seconds supplier ``index`` applies to the request ``correlation_id``.
+
+    Four uniform draws from a hash of the pair (a Box-Muller normal, the outlier coin and
+    its size): a seeded ``random.Random`` per request cost the suppliers' core 12 µs a
+    request, 12 ms a comparison at 1000 suppliers, added to every client's overhead.
+    """
+    digest = hashlib.blake2b(f"{correlation_id}/{index}".encode(), digest_size=32).digest()
+    u1, u2, u3, u4 = ((word >> 11) * _UNIT for word in struct.unpack("<4Q", digest))
+    normal = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+    delay = median_ms * math.exp(SIGMA * normal)
+    if u3 < OUTLIER_RATE:
+        delay += OUTLIER_MS[0] + u4 * (OUTLIER_MS[1] - OUTLIER_MS[0])
     return delay / 1000.0
+
+
+_UNIT = 2.0**-53
+"""a 53-bit integer times this is a uniform float in [0, 1)"""
 
 
 def quote(request: dict[str, Any]) -> dict[str, Any]:
@@ -97,9 +111,15 @@ class LeanSupplier(asyncio.Protocol):
     def reply(self, request: dict[str, Any]) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        body = json.dumps(quote(request)).encode()
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-        self.transport.write(head % len(body) + body)
+        self.transport.write(_reply_bytes(request["product_id"], request["quantity"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _reply_bytes(product_id: str, quantity: int) -> bytes:
+    # the same few requests over and over: the suppliers' core serialises each reply once
+    body = json.dumps(quote({"product_id": product_id, "quantity": quantity})).encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    return head % len(body) + body
 
 
 async def lean(medians: list[float]) -> list[int]:
