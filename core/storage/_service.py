@@ -9,10 +9,10 @@ Reads (:meth:`call`) are queued too and awaited through an asyncio future, woken
 submitted before it.
 
 The writer runs at a background scheduling priority (Linux): on a busy core the event loop
-preempts it whenever it wakes, instead of taking turns with it.
-Recording a 1000-supplier comparison costs the writer tens of milliseconds; at the same
-priority those turns doubled the window's worst loop lag (``tests/bench/bench_gui.py
---sustained --suppliers 1000``: p99 52–65 ms; 28–35 ms at nice 10 or 19).
+preempts it whenever it wakes, instead of taking turns with it. Recording a 1000-supplier
+comparison costs the writer tens of milliseconds; at the same priority those turns doubled
+the window's worst loop lag (``tests/bench/bench_gui.py --sustained --suppliers 1000``:
+p99 52–65 ms; 28–35 ms at nice 10 or 19).
 
 When the database cannot be used (corrupt, locked, read-only) one warning is logged and
 the service goes on with history off: writes are dropped, reads give their default.

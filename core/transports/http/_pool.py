@@ -622,7 +622,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         ``first`` comparisons at 100 suppliers opened ~30 connections each, forever."""
         place = self._take_place(origin)  # now, not when the task starts: the bound holds
         opening = asyncio.get_running_loop().create_task(self._connect(origin, place))
-        opening.add_done_callback(lambda task: task.cancelled() and place())
+        opening.add_done_callback(lambda task: _free_if_never_ran(task, place))
         try:
             return await asyncio.shield(opening)
         except asyncio.CancelledError:
@@ -784,3 +784,10 @@ class PoolTransport(httpx.AsyncBaseTransport):
             connection.close()
         self._active.clear()
         await asyncio.sleep(0)  # let the transports' connection_lost callbacks run
+
+
+def _free_if_never_ran(opening: asyncio.Task[_Connection], place: Callable[[], None]) -> None:
+    # a connect task cancelled before its first step (the pool closing) never reached the
+    # code that frees its place; freeing twice is harmless (``_take_place``)
+    if opening.cancelled():
+        place()
