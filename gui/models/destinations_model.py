@@ -106,9 +106,17 @@ _NUMERIC = {
 
 
 def _ms(value: float | None) -> str:
+    """At most six characters ("4.6 ms", "987 ms", "1.78 s"): the column's width."""
     if value is None:
         return "—"
-    return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if value < 9.95:
+        return f"{value:.1f} ms"
+    if value < 999.5:
+        return f"{value:.0f} ms"
+    seconds = value / 1000
+    if seconds < 9.995:
+        return f"{seconds:.2f} s"
+    return f"{seconds:.1f} s" if seconds < 99.95 else f"{seconds:.0f} s"
 
 
 def _rate(value: float | None) -> str:

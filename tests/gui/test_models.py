@@ -74,6 +74,8 @@ def test_destinations_model(qtmodeltester: ModelTester, aloop: AsyncLoop, fleet:
     model.update_rows({5: dataclasses.replace(health, last_latency_ms=987.0)})
     assert spans == [(5, 5, Column.LAST, Column.LAST)]  # names, badges, addresses stay painted
     assert model.index(5, Column.LAST).data() == "987 ms"
+    model.update_rows({5: dataclasses.replace(health, last_latency_ms=1781.0)})
+    assert model.index(5, Column.LAST).data() == "1.78 s"  # fits where "999 ms" does
 
     health = model.health(3)
     assert health is not None
