@@ -203,10 +203,12 @@ class _Scatter(Generic[ReqT, RepT]):
         """The done-callback of a call that gave a future."""
         if future.cancelled():
             return  # whoever cancelled it gave the destination its result
+        # taken even when it comes too late to count: asyncio would otherwise report it
+        # as "never retrieved"
+        error = future.exception()
         index = self.calls.get(future)
         if index is None:
             return  # the comparison is over: every destination has its result
-        error = future.exception()
         if error is not None:
             self.failed(index, error)
         else:

@@ -230,3 +230,44 @@ async def test_futures_the_decision_no_longer_needs_are_cancelled() -> None:
     assert [r.status for r in outcome.results].count(Status.CANCELLED) == 2
     await gather.drain()
     assert [f.cancelled() for f in futures] == [False, True, True]
+
+
+@pytest.mark.parametrize("turns_after_the_decision", range(6))
+async def test_an_error_that_comes_just_after_the_decision_is_not_left_unretrieved(
+    turns_after_the_decision: int,
+) -> None:
+    """A call whose future fails while the comparison is being wound up (done, so it is not
+    cancelled) must still have its exception taken: asyncio logs "exception was never
+    retrieved" for it otherwise, an error report about nothing."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    futures: dict[str, asyncio.Future[str]] = {}
+
+    def fail_later(turns: int) -> None:
+        if turns:
+            loop.call_soon(fail_later, turns - 1)
+        elif not futures["late"].done():  # not cancelled by the winding-up yet
+            futures["late"].set_exception(core.TransportError("HTTP 500"))
+
+    def call_of(name: str) -> Any:
+        def call(request: str, correlation_id: str) -> asyncio.Future[str]:
+            futures[name] = loop.create_future()
+            if name == "late":  # both calls made: the winner replies, then the error
+                futures["winner"].add_done_callback(lambda _: fail_later(turns_after_the_decision))
+                loop.call_soon(futures["winner"].set_result, "quote")
+            return futures[name]
+
+        return call
+
+    gather = ScatterGather(
+        [Destination(n, call_of(n), 5.0, CircuitBreaker(n)) for n in ("winner", "late")]
+    )
+    outcome = await gather.scatter("q", FirstStrategy(JUDGING), timeout=5.0)
+    assert outcome.decision.winner is not None
+    await gather.drain()
+    await asyncio.wait([futures["late"]])  # waits without taking its exception
+    futures.clear()
+    del outcome
+    gc.collect()
+    assert [c["message"] for c in reported] == []
