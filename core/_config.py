@@ -7,6 +7,7 @@ with one line naming the file, the key and the problem.
 from __future__ import annotations
 
 import re
+import ssl
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -138,8 +139,15 @@ class SupplierConfig(_Section):
     @field_validator("ca_bundle")
     @classmethod
     def _readable_bundle(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).is_file():
+        if value is None:
+            return value
+        if not Path(value).is_file():
             raise ValueError(f"no CA bundle file at {value!r}")
+        try:
+            ssl.create_default_context(cafile=value)
+        except (ssl.SSLError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+            raise ValueError(f"{value!r} is not a readable PEM CA bundle ({reason})") from None
         return value
 
     @field_validator("health_url")

@@ -120,6 +120,35 @@ async def test_a_per_supplier_ca_bundle(ca: trustme.CA, tmp_path: Path) -> None:
     assert comparison.suppliers[0].status is core.Status.OK
 
 
+def test_a_ca_bundle_that_is_not_pem_is_a_config_error(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate\n")
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[[suppliers]]\nname = "a"\nurl = "https://127.0.0.1:9/q"\nca_bundle = "{bundle}"\n'
+    )
+    with pytest.raises(
+        core.ConfigError, match=r"suppliers\[0\]\.ca_bundle: .* is not a readable PEM"
+    ):
+        core.load_config(path)
+
+
+async def test_an_ssl_cert_file_that_is_not_pem_fails_each_call_with_a_clear_error(
+    ca: trustme.CA, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bundle = tmp_path / "broken.pem"
+    bundle.write_text("not a certificate\n")
+    async with ScriptedFleet({"tls": healthy()}, ssl_context=server_context(ca)) as fleet:
+        environ = {"SSL_CERT_FILE": str(bundle)}
+        async with core.PriceComparator(fleet.config(), environ=environ) as comparator:
+            comparison = await comparator.compare("SKU-1", 1)
+    result = comparison.suppliers[0]
+    assert result.status is core.Status.ERROR
+    assert result.error is not None
+    assert result.error.startswith(f"cannot load the CA bundle {bundle} (SSL_CERT_FILE): ")
+    assert "internal error" not in caplog.text and "Traceback" not in caplog.text
+
+
 async def test_verify_false_works_but_warns(
     ca: trustme.CA, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -58,7 +58,13 @@ def user_agent() -> str:
 def _ssl_context(policy: TlsPolicy, environ: Mapping[str, str]) -> ssl.SSLContext:
     verify, ca_bundle = policy
     # the system's trust store unless the supplier, or SSL_CERT_FILE, names a bundle
-    context = ssl.create_default_context(cafile=ca_bundle or environ.get("SSL_CERT_FILE") or None)
+    bundle = ca_bundle or environ.get("SSL_CERT_FILE") or None
+    try:
+        context = ssl.create_default_context(cafile=bundle)
+    except (ssl.SSLError, OSError) as exc:  # the file changed since the config was read
+        source = "" if ca_bundle else " (SSL_CERT_FILE)"
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        raise httpx.ConnectError(f"cannot load the CA bundle {bundle}{source}: {reason}") from None
     context.set_alpn_protocols(["http/1.1"])
     if not verify:
         context.check_hostname = False
