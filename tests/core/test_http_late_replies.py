@@ -159,3 +159,33 @@ async def test_a_connect_left_to_the_pool_is_cancelled_when_the_pool_closes() ->
 async def hang_forever(origin: object, place: object = None) -> object:
     await asyncio.Event().wait()
     raise AssertionError("unreachable")
+
+
+async def test_a_call_waiting_for_a_replacement_connect_is_told_the_pool_closed() -> None:
+    """Closing the pool calls off the replacement being opened; a call that was waiting
+    for it fails with "transport closed", it is not cancelled by somebody else's cancel
+    (the engine would then have no result for that supplier until its own timeout)."""
+    pool = PoolTransport()
+    origin = ("http", "127.0.0.1", 9, None)
+    pool._preconnecting[origin] = asyncio.ensure_future(hang_forever(origin))
+    call = asyncio.ensure_future(pool.exchange(origin, b"POST / HTTP/1.1\r\n", b"", None))
+    await asyncio.sleep(0)  # the call waits for the replacement
+    await asyncio.wait_for(pool.aclose(), 5)
+    with pytest.raises(httpx.ConnectError, match="transport closed"):
+        await call
+
+
+async def test_a_connect_that_ends_after_the_pool_closed_sends_nothing() -> None:
+    supplier = GatedSupplier(open_gate=True)
+    async with supplier as url:
+        pool = PoolTransport()
+        origin = origin_of(httpx.URL(url), None)
+        body = b'{"product_id": "SKU-1", "quantity": 1}'
+        head = b"POST /quote HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body)
+        call = asyncio.ensure_future(pool.exchange(origin, head, body, None))
+        await asyncio.sleep(0)  # the connect is under way
+        await pool.aclose()
+        with pytest.raises(httpx.ConnectError, match="transport closed"):
+            await call
+        assert not pool._active and not pool._open  # closed, its place freed
+    assert supplier.requests == 0

@@ -595,7 +595,12 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 replacement = self._preconnecting.get(origin)
                 if connection is None and replacement is not None:
                     # a replacement is already being opened: waiting for it beats a second connect
-                    await asyncio.shield(replacement)
+                    try:
+                        await asyncio.shield(replacement)
+                    except asyncio.CancelledError:
+                        if not replacement.cancelled() or _cancelling():
+                            raise  # this call was cancelled, not only the replacement
+                        continue  # the pool closing called the replacement off
                     connection = self._pop_idle(origin)
                 if connection is not None:
                     self._active.add(connection)
@@ -671,6 +676,9 @@ class PoolTransport(httpx.AsyncBaseTransport):
         finally:
             if not opened:
                 free_once()
+        if self._closed:  # closed while this connect went on
+            connection.close()
+            raise httpx.ConnectError("transport closed")
         self._active.add(connection)
         return connection
 
@@ -784,6 +792,11 @@ class PoolTransport(httpx.AsyncBaseTransport):
             connection.close()
         self._active.clear()
         await asyncio.sleep(0)  # let the transports' connection_lost callbacks run
+
+
+def _cancelling() -> int:
+    task = asyncio.current_task()
+    return task.cancelling() if task is not None else 0
 
 
 def _free_if_never_ran(opening: asyncio.Task[_Connection], place: Callable[[], None]) -> None:
