@@ -37,7 +37,7 @@ from core.storage._records import (
 )
 from core.storage._schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["DAY_S", "HistoryDatabase", "HistoryUnavailable"]
+__all__ = ["DAY_S", "HistoryBusy", "HistoryDatabase", "HistoryUnavailable"]
 
 log = logging.getLogger("scatterdash.history")
 
@@ -67,13 +67,20 @@ class HistoryUnavailable(ScatterdashError):
     """The history database cannot be used (corrupt, locked, read-only, unreachable)."""
 
 
+class HistoryBusy(HistoryUnavailable):
+    """Another process held the database's lock past the busy timeout: worth a retry."""
+
+
+_LOCKED = "the database is locked by another process"
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, sqlite3.DatabaseError):
         if "not a database" in text or "malformed" in text:
             return f"the database is corrupt ({text})"
         if "locked" in text or "busy" in text:
-            return "the database is locked by another process"
+            return _LOCKED
         if "readonly" in text or "read-only" in text:
             return "the database is read-only"
         if "unable to open" in text:
@@ -88,7 +95,9 @@ def _unavailable_on_error(path: Path) -> Iterator[None]:
     try:
         yield
     except (sqlite3.Error, OSError) as exc:
-        raise HistoryUnavailable(f"{path}: {_reason(exc)}") from exc
+        reason = _reason(exc)
+        kind = HistoryBusy if reason == _LOCKED else HistoryUnavailable
+        raise kind(f"{path}: {reason}") from exc
 
 
 class HistoryDatabase:
@@ -198,7 +207,20 @@ class HistoryDatabase:
             log.warning("history: cannot import %s: %s", source, _reason(exc))
             return 0
         with self._transaction() as db:
-            imported = sum(self._insert(db, record) for record in records)
+            imported = 0
+            for record in records:
+                db.execute("SAVEPOINT record")
+                try:
+                    imported += self._insert(db, record)
+                except (OverflowError, UnicodeError, ValueError, TypeError) as exc:
+                    # a value SQLite cannot hold (a quantity past 2**63, a lone surrogate
+                    # an old version wrote for a non-UTF-8 argument): that record only
+                    db.execute("ROLLBACK TO record")
+                    log.debug(
+                        "history: %s: cannot import %s: %s", source, record.correlation_id, exc
+                    )
+                    skipped += 1
+                db.execute("RELEASE record")
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)", (key, f"{imported} {skipped}")
             )
@@ -470,8 +492,11 @@ def _pack(document: Mapping[str, Any]) -> bytes:
     return zlib.compress(pydantic_core.to_json(document), 1)
 
 
-def _document(stored: bytes) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(zlib.decompress(stored))
+def _document(stored: bytes | str) -> dict[str, Any]:
+    # text: written before documents were compressed (the same schema version)
+    document: dict[str, Any] = json.loads(
+        stored if isinstance(stored, str) else zlib.decompress(stored)
+    )
     return document
 
 

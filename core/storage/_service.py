@@ -14,25 +14,30 @@ comparison costs the writer tens of milliseconds; at the same priority those tur
 the window's worst loop lag (``tests/bench/bench_gui.py --sustained --suppliers 1000``:
 p99 52–65 ms; 28–35 ms at nice 10 or 19).
 
-When the database cannot be used (corrupt, locked, read-only) one warning is logged and
-the service goes on with history off: writes are dropped, reads give their default.
+When the database cannot be used (corrupt, read-only, unreadable) one warning is logged
+and the service goes on with history off: writes are dropped, reads give their default.
+A lock another process holds past the busy timeout (a `history` command pruning, a
+`sqlite3` shell) is not that: the writes wait, in order, and are tried again every
+``RETRY_LOCKED_S`` and at close; reads go on (WAL readers do not wait for the writer).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import logging
 import os
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from core.storage._database import HistoryDatabase, HistoryUnavailable
+from core.storage._database import HistoryBusy, HistoryDatabase, HistoryUnavailable
 
 __all__ = ["HistoryService"]
 
@@ -71,6 +76,11 @@ class HistoryService:
         self._done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.problem: str | None = None
         """why history is off (``None`` while it works)"""
+        # the writer thread's own state
+        self._locked = False
+        """another process holds the lock: writes wait (``_write``) and are tried again"""
+        self._retry_at = 0.0
+        self._dropped = 0
         self._thread.start()
 
     @property
@@ -123,7 +133,55 @@ class HistoryService:
 
     def _serve(self) -> None:
         _lower_this_threads_priority()
-        database: HistoryDatabase | None = None
+        database = self._open()
+        #: writes a lock held back, oldest first: tried again before any newer one
+        waiting: collections.deque[Work] = collections.deque()
+        while True:
+            try:
+                job = self._jobs.get(timeout=self._until_retry() if self._locked else None)
+            except queue.Empty:
+                job = None
+            if self._locked and time.monotonic() >= self._retry_at:
+                database = database or self._open()
+                if database is not None:
+                    self._write(database, waiting)
+            if job is None:
+                continue
+            # False when the caller gave up waiting (cancelled): nobody wants the answer,
+            # and a cancelled future must not be given one
+            wanted = job.result is None or job.result.set_running_or_notify_cancel()
+            if job.work is None:
+                self._finish(database, waiting)
+                if job.result is not None and wanted:
+                    job.result.set_result(None)
+                return
+            if not wanted or self.problem is not None:
+                if job.result is not None and wanted:
+                    job.result.set_result(job.default)
+                continue
+            if job.result is None:  # a write: after those a lock held back
+                if len(waiting) == MAX_WAITING_WRITES:
+                    waiting.popleft()
+                    self._dropped += 1
+                waiting.append(job.work)
+                if database is not None and not self._locked:
+                    self._write(database, waiting)
+                continue
+            if database is None:  # locked since it was first opened
+                job.result.set_result(job.default)
+                continue
+            try:  # a read: WAL readers do not wait for another process's writer
+                job.result.set_result(job.work(database))
+            except HistoryBusy:
+                job.result.set_result(job.default)
+            except HistoryUnavailable as exc:
+                self._turn_off(str(exc))
+                job.result.set_result(job.default)
+            except BaseException as exc:  # a bug in a query: that caller sees it
+                job.result.set_exception(exc)
+
+    def _open(self) -> HistoryDatabase | None:
+        """The database, or None: history off (``problem``) or locked (tried again later)."""
         try:
             database = HistoryDatabase.open(
                 self.path,
@@ -131,43 +189,74 @@ class HistoryService:
                 legacy=self._legacy,
                 busy_timeout_s=self._busy_timeout_s,
             )
+        except HistoryBusy as exc:
+            self._held_back(str(exc))
+            return None
         except HistoryUnavailable as exc:
             self._turn_off(str(exc))
-        while True:
-            job = self._jobs.get()
-            # False when the caller gave up waiting (cancelled): nobody wants the answer,
-            # and a cancelled future must not be given one
-            wanted = job.result is None or job.result.set_running_or_notify_cancel()
-            if job.work is None:
-                if database is not None:
-                    database.close()
-                if job.result is not None and wanted:
-                    job.result.set_result(None)
-                return
-            if not wanted:
-                continue
-            if database is None or self.problem is not None:
-                if job.result is not None:
-                    job.result.set_result(job.default)
-                continue
+            return None
+        except Exception as exc:  # a bug: history off, but the thread must go on answering
+            log.exception("history: opening %s failed", self.path)
+            self._turn_off(f"{self.path}: cannot be opened ({type(exc).__name__}: {exc})")
+            return None
+        self._locked = False
+        return database
+
+    def _write(self, database: HistoryDatabase, waiting: collections.deque[Work]) -> None:
+        """Write what waits, in order, until done or a lock holds the rest back again."""
+        while waiting:
             try:
-                value = job.work(database)
+                waiting[0](database)
+            except HistoryBusy as exc:
+                self._held_back(str(exc))
+                return
             except HistoryUnavailable as exc:
                 self._turn_off(str(exc))
-                if job.result is not None:
-                    job.result.set_result(job.default)
-            except BaseException as exc:  # a bug in a query: that caller sees it
-                if job.result is None:
-                    log.exception("history: a write failed")
-                else:
-                    job.result.set_exception(exc)
-            else:
-                if job.result is not None:
-                    job.result.set_result(value)
+                waiting.clear()
+                return
+            except Exception:  # a bug in a write: that record only
+                log.exception("history: a write failed")
+            waiting.popleft()
+        if self._locked:
+            log.warning("history: the database is free again; the writes held back are recorded")
+        self._locked = False
+
+    def _finish(self, database: HistoryDatabase | None, waiting: collections.deque[Work]) -> None:
+        if waiting and self.problem is None:
+            database = database or self._open()
+            if database is not None:
+                self._write(database, waiting)  # one last try, with the busy timeout
+        lost = len(waiting) + self._dropped
+        if lost:
+            log.warning(
+                "history: %d comparisons or events not recorded: %s",
+                lost,
+                self.problem or "the database stayed locked by another process",
+            )
+        if database is not None:
+            database.close()
+
+    def _held_back(self, problem: str) -> None:
+        if not self._locked:
+            log.warning(
+                "history: %s; writes wait and are tried again every %g s", problem, RETRY_LOCKED_S
+            )
+        self._locked = True
+        self._retry_at = time.monotonic() + RETRY_LOCKED_S
+
+    def _until_retry(self) -> float:
+        return max(0.0, self._retry_at - time.monotonic())
 
     def _turn_off(self, problem: str) -> None:
         self.problem = problem
+        self._locked = False
         log.warning("history off: %s; comparisons are not recorded", problem)
+
+
+RETRY_LOCKED_S = 5.0
+"""how often writes held back by another process's lock are tried again"""
+MAX_WAITING_WRITES = 2000
+"""writes kept while the database is locked; past that the oldest are dropped (counted)"""
 
 
 BACKGROUND_NICENESS = 10

@@ -430,3 +430,108 @@ async def test_an_all_comparison_is_stored_as_compare_json_prints_it(tmp_path: P
         assert stored is not None and stored.document == every.to_dict()
     finally:
         database.close()
+
+
+async def test_a_lock_held_past_the_busy_timeout_delays_writes_without_losing_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holding the lock (a `history` command pruning, a sqlite3 shell) does
+    not turn the history off for the rest of a long-running window: the writes wait."""
+    path = tmp_path / "history.sqlite3"
+    service = HistoryService(path, busy_timeout_s=0.05)
+    assert await service.call(lambda db: db.comparisons(), None) == []
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    service.submit(lambda db: db.add_comparison(_record("held-1")))
+    # a read goes on meanwhile (WAL), and comes after the write was tried
+    assert await service.call(lambda db: db.comparisons(), None) == []
+    assert "writes wait" in caplog.text
+    holder.execute("ROLLBACK")
+    holder.close()
+    service.submit(lambda db: db.add_comparison(_record("held-2")))
+    await asyncio.wait_for(service.aclose(), 10)
+    assert service.available
+    database = HistoryDatabase.open(path)
+    assert sorted(s.correlation_id for s in database.comparisons()) == ["held-1", "held-2"]
+    database.close()
+
+
+async def test_writes_still_locked_at_close_are_counted_in_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    service = HistoryService(path, busy_timeout_s=0.05)
+    assert await service.call(lambda db: db.comparisons(), None) == []
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for n in range(3):
+            service.submit(lambda db, n=n: db.add_comparison(_record(f"lost-{n}")))
+        await asyncio.wait_for(service.aclose(), 10)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "3 comparisons or events not recorded: the database stayed locked" in caplog.text
+
+
+async def test_a_legacy_file_with_values_sqlite_cannot_hold_is_imported_without_them(
+    tmp_path: Path,
+) -> None:
+    """A quantity past 2**63 or a lone surrogate (what an old version wrote for a non-UTF-8
+    argument) skips that line; it must not kill the writer thread and hang the close."""
+    legacy = tmp_path / "history.jsonl"
+    huge = json.loads(_legacy_line(2, time.time() - 20))
+    huge["quantity"] = 2**70
+    surrogate = json.loads(_legacy_line(3, time.time() - 10))
+    surrogate["product_id"] = "SKU-\udcff"
+    legacy.write_text(
+        "\n".join([_legacy_line(1, time.time() - 30), json.dumps(huge), json.dumps(surrogate), ""])
+    )
+    service = HistoryService(tmp_path / "history.sqlite3", legacy=[legacy])
+    listed = await service.call(lambda db: db.comparisons(), None)
+    await asyncio.wait_for(service.aclose(), 10)
+    assert service.available
+    assert listed is not None and [s.correlation_id for s in listed] == ["legacy-1"]
+
+
+async def test_a_bug_while_opening_turns_history_off_and_still_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_open(*args: object, **kwargs: object) -> HistoryDatabase:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(HistoryDatabase, "open", broken_open)
+    service = HistoryService(tmp_path / "history.sqlite3")
+    assert await service.call(lambda db: db.comparisons(), "off") == "off"
+    await asyncio.wait_for(service.aclose(), 10)
+    assert service.problem is not None and "RuntimeError: a bug" in service.problem
+
+
+def _record(correlation_id: str) -> ComparisonRecord:
+    return ComparisonRecord(
+        correlation_id=correlation_id,
+        recorded_at=time.time(),
+        product_id="SKU-1",
+        quantity=1,
+        strategy="best",
+        decided=False,
+        partial=False,
+        error="no valid responses",
+        winner=None,
+        total_price=None,
+        currency=None,
+        elapsed_ms=1.0,
+        deadline_s=1.0,
+        source="cli",
+        document={},
+        outcomes=(),
+    )
+
+
+def test_a_document_stored_as_text_by_an_earlier_build_still_reads(tmp_path: Path) -> None:
+    database = HistoryDatabase.open(tmp_path / "history.sqlite3")
+    database.add_comparison(_record("text-1"))
+    database._db.execute("UPDATE comparisons SET document = ?", ('{"product_id": "SKU-1"}',))
+    stored = database.find("text-1")
+    database.close()
+    assert stored is not None and stored.document == {"product_id": "SKU-1"}
