@@ -15,11 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core._config import Config
+from core._engine import OWN_TIMEOUT_SLACK_S
 from core._events import BreakerTransition, CallResult, Event, ProbeCompleted
 from core._results import Status
 from core.health._window import HealthWindow
 
 __all__ = ["Alert", "HealthAlerts"]
+
+TIMEOUT_TIMER_SLACK_MS = OWN_TIMEOUT_SLACK_S * 1000.0
+"""a call cut off by its own timeout may be measured this much under it: one timer run cuts
+off every call falling due within the slack (``core._engine``)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +85,7 @@ class HealthAlerts:
             del self._dirty[name]
             p95 = self._window.stats(name, now).p95_ms
             limit = self._timeout_ms[name]
-            if p95 is not None and p95 >= limit:
+            if p95 is not None and p95 >= limit - TIMEOUT_TIMER_SLACK_MS:
                 if name not in self._slow:
                     self._slow.add(name)
                     message = (

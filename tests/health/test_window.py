@@ -141,3 +141,21 @@ def test_the_store_stays_bounded_in_time_and_count() -> None:
     assert store.samples("acme", t0 + 49.5)[0].latency_ms == 4950.0
     store.add_sample("acme", core.health.Sample(t0 + 100, Status.TIMEOUT, None, True))
     assert store.samples("acme", 0) == [core.health.Sample(t0 + 100, Status.TIMEOUT, None, True)]
+
+
+def test_calls_cut_off_by_their_own_timeout_a_little_early_count_as_at_the_timeout() -> None:
+    """One timer run cuts off every call falling due within a millisecond, so their
+    latency can be just under the timeout: the supplier is slow all the same."""
+    config = core.parse_config(
+        {"suppliers": [{"name": "acme", "url": "http://127.0.0.1:1/q", "timeout": 0.2}]}
+    )
+    clock = FakeClock()
+    window = HealthWindow(60.0, clock=clock)
+    alerts: list[core.health.Alert] = []
+    watcher = core.health.HealthAlerts(config, window, alerts.append, clock=clock)
+    for _ in range(20):
+        event = call(Status.TIMEOUT, 199.1, own_timeout=True)
+        window.observe(event)
+        watcher.observe(event)
+    watcher.check()
+    assert [a.kind for a in alerts] == ["slow"] and watcher.slow == {"acme"}
