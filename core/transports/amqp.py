@@ -32,7 +32,7 @@ import aiormq
 
 from core._errors import TransportError
 from core.transports._base import Endpoint
-from core.transports._broker import JSON, BrokerState, Handler, Waiters, check_reply, scrub, settle
+from core.transports._broker import JSON, BrokerState, Handler, Waiters, check_reply, scrub
 
 __all__ = ["REPLY_TO", "AmqpTransport", "serve"]
 
@@ -91,6 +91,10 @@ class AmqpTransport:
             link = self._link
             if link is not None and not link.lost:
                 return link
+            # only its channel may have closed (an error on it): the connection goes too
+            self._link = None
+            if link is not None:
+                await _close(link.connection)
             self.state = BrokerState.CONNECTING
             try:
                 self._link = await self._connect()
@@ -98,6 +102,9 @@ class AmqpTransport:
                 self.state = BrokerState.DISCONNECTED
                 reason = scrub(str(exc), self._url) or type(exc).__name__
                 raise TransportError(f"cannot connect to the broker: {reason}") from None
+            except BaseException:  # cancelled: the next call connects again
+                self.state = BrokerState.DISCONNECTED
+                raise
             self.state = BrokerState.CONNECTED
             return self._link
 
@@ -184,8 +191,22 @@ class AmqpTransport:
         self.state = BrokerState.CLOSED
         link, self._link = self._link, None
         self._waiters.fail_all(TransportError("transport closed"))
-        if link is not None and not link.connection.is_closed:
-            await link.connection.close()
+        if link is not None:
+            await _close(link.connection)
+
+
+async def _close(connection: aio_pika.abc.AbstractConnection) -> None:
+    if connection.is_closed:
+        return
+    try:
+        await connection.close()
+    except (OSError, aio_pika.exceptions.AMQPError, RuntimeError) as exc:
+        log.debug("closing an AMQP connection: %s", exc)
+
+
+def _end(ended: asyncio.Future[str], why: str, *_args: object) -> None:
+    if not ended.done():
+        ended.set_result(why)
 
 
 async def serve(
@@ -228,8 +249,10 @@ async def serve(
                         mandatory=False,
                     )
                 await message.ack()
-            except aio_pika.exceptions.AMQPError as exc:
-                log.warning("cannot answer a request: %s", scrub(str(exc), url))
+            except (aio_pika.exceptions.AMQPError, RuntimeError, ConnectionError) as exc:
+                # the channel closed under it (RuntimeError: aio-pika's invalid state):
+                # serve() ends for that and the request goes to another adapter
+                log.warning("cannot answer a request: %s", scrub(str(exc), url) or exc)
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             task = asyncio.create_task(answer(message))
@@ -239,10 +262,16 @@ async def serve(
         await declared.consume(on_message)
         if ready is not None:
             ready()
-        closed = asyncio.get_running_loop().create_future()
-        connection.close_callbacks.add(functools.partial(settle, closed))
-        await closed
-        raise TransportError("broker connection lost")
+        # deaf otherwise: a closed channel (consumer_timeout) or a consumer the broker
+        # cancelled (its queue deleted) would leave the adapter running and serving nothing
+        ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        connection.close_callbacks.add(functools.partial(_end, ended, "broker connection lost"))
+        channel.close_callbacks.add(functools.partial(_end, ended, "broker channel closed"))
+        underlay = await channel.get_underlay_channel()
+        underlay.on_consumer_cancel_callbacks.add(
+            functools.partial(_end, ended, f"the broker cancelled the consumer of {queue!r}")
+        )
+        raise TransportError(await ended)
     finally:
         for task in tasks:
             task.cancel()

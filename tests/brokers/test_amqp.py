@@ -14,9 +14,11 @@ from typing import Any
 
 import aio_pika
 import aio_pika.abc
+import aio_pika.exceptions
 import pytest
 
 import core
+from core.transports.amqp import AmqpTransport, serve
 from tests.brokers._support import QUICK, broker_supplier, config, responders, unique
 
 pytestmark = pytest.mark.broker
@@ -232,3 +234,49 @@ async def test_two_responders_share_one_suppliers_work(amqp_url: str) -> None:
     served = [r.supplier.requests_served for r in pair]
     assert sum(served) == 40
     assert min(served) > 0, served
+
+
+async def test_a_channel_error_closes_its_connection_before_the_next_one_opens(
+    amqp_url: str,
+) -> None:
+    """An error on the channel alone (the connection stays up) fails the calls in flight;
+    the next call opens a new link, and the old connection must not stay open for good."""
+    transport = AmqpTransport(amqp_url)
+    try:
+        old = await transport._ensure()
+        channel_closed = asyncio.Event()
+        old.channel.close_callbacks.add(lambda *_: channel_closed.set())
+        with pytest.raises(aio_pika.exceptions.ChannelClosed):
+            await old.underlay.queue_declare(unique("missing"), passive=True)
+        await asyncio.wait_for(channel_closed.wait(), 10)  # the transport's callback too
+        assert old.lost and not old.connection.is_closed
+        new = await transport._ensure()
+        assert new is not old
+        assert old.connection.is_closed
+        assert transport.state == "connected"
+    finally:
+        await transport.aclose()
+    assert new.connection.is_closed
+
+
+async def test_a_responder_whose_queue_is_deleted_ends_instead_of_serving_nothing(
+    amqp_url: str,
+) -> None:
+    queue = unique("deleted")
+    ready = asyncio.Event()
+
+    async def handler(body: bytes) -> bytes | None:
+        return None
+
+    serving = asyncio.create_task(serve(amqp_url, queue, handler, ready=ready.set))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(queue)
+        with pytest.raises(core.TransportError, match="cancelled the consumer"):
+            await asyncio.wait_for(serving, 30)
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
