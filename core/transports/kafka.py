@@ -66,12 +66,12 @@ async def _bounded(step: Any, what: str) -> bool:
 async def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
     """Create ``topic`` unless it exists."""
     admin = aiokafka.admin.AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await asyncio.wait_for(admin.start(), START_TIMEOUT_S)
     try:
+        await asyncio.wait_for(admin.start(), START_TIMEOUT_S)
         await admin.create_topics([aiokafka.admin.NewTopic(topic, partitions, 1)])
     except aiokafka.errors.TopicAlreadyExistsError:
         pass
-    finally:
+    finally:  # a start cut short (a timeout, the call cancelled) closes what it opened
         await _bounded(admin.close(), "admin close")
 
 
@@ -105,15 +105,23 @@ class KafkaTransport:
     def dropped_replies(self) -> int:
         return self._waiters.dropped
 
+    def _connected(self) -> bool:
+        # a reply reader that stopped (the broker gone, an error) means starting over:
+        # the producer alone would send requests whose replies nobody reads
+        return self._producer is not None and self._reader is not None and not self._reader.done()
+
     async def _ensure(self) -> Any:
-        if self._producer is not None:
+        if self._connected():
             return self._producer
         if self._closed:
             raise TransportError("transport closed")
         if self._connecting is None:
             self._connecting = asyncio.Lock()
         async with self._connecting:
-            if self._producer is None:
+            if not self._connected():
+                if self._closed:
+                    raise TransportError("transport closed")
+                await self._stop()  # what is left of a link whose reader stopped
                 self.state = BrokerState.CONNECTING
                 try:
                     await self._start()
@@ -123,6 +131,10 @@ class KafkaTransport:
                     raise TransportError(
                         f"cannot connect to the broker: {exc or type(exc).__name__}"
                     ) from None
+                except BaseException:  # cancelled: nothing half-started is left running
+                    self.state = BrokerState.DISCONNECTED
+                    await self._stop()
+                    raise
                 self.state = BrokerState.CONNECTED
             return self._producer
 
@@ -142,9 +154,9 @@ class KafkaTransport:
         await consumer.seek_to_end(partition)
         await asyncio.wait_for(consumer.position(partition), START_TIMEOUT_S)
         producer = aiokafka.AIOKafkaProducer(bootstrap_servers=self._bootstrap, linger_ms=0)
+        self._producer = producer  # stopped by _stop() even if its start is cut short
         await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
         self._reader = asyncio.create_task(self._read(consumer))
-        self._producer = producer
 
     async def _read(self, consumer: Any) -> None:
         try:
@@ -155,7 +167,7 @@ class KafkaTransport:
                         wire_id = _header(record.headers, CORRELATION_HEADER)
                         content_type = _header(record.headers, "content-type")
                         self._waiters.resolve(wire_id, record.value or b"", content_type)
-        except aiokafka.errors.KafkaError as exc:
+        except Exception as exc:  # the next call starts a new link (_connected)
             log.warning("Kafka reply consumer stopped: %s", exc or type(exc).__name__)
             self.state = BrokerState.DISCONNECTED
             self._waiters.fail_all(TransportError("reply consumer stopped"))
