@@ -160,6 +160,12 @@ class NatsTransport:
             await client.close()
 
 
+def queue_group(name: str) -> str:
+    """``name`` as a NATS queue group, which may hold no whitespace ("Acme Books" is a
+    valid supplier name): the same for every responder of that supplier."""
+    return "_".join(name.split())
+
+
 async def serve(
     url: str,
     subject: str,
@@ -190,7 +196,7 @@ async def serve(
         task.add_done_callback(tasks.discard)
 
     try:
-        await client.subscribe(subject, queue=group, cb=on_message)
+        await client.subscribe(subject, queue=queue_group(group), cb=on_message)
         await client.flush()
         if ready is not None:
             ready()

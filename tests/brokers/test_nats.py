@@ -134,6 +134,17 @@ async def test_two_responders_share_one_suppliers_work(nats_url: str) -> None:
     assert min(served) > 0, served
 
 
+async def test_a_supplier_whose_name_has_spaces_is_served_by_its_responders(
+    nats_url: str,
+) -> None:
+    cfg = config([broker_supplier("Acme Books", "nats", nats_url, unique("spaces"), QUICK)])
+    async with responders(cfg, copies=2) as pair:
+        async with core.PriceComparator(cfg) as comparator:
+            outcomes = await asyncio.gather(*(comparator.compare("SKU-100", n) for n in (1, 2)))
+    assert all(o.decided for o in outcomes)
+    assert sum(r.supplier.requests_served for r in pair) == 2  # one group: each once
+
+
 def _nats_server(port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         ["nats-server", "-a", "127.0.0.1", "-p", str(port)],
