@@ -139,6 +139,8 @@ def check_transport_keys(index: int, supplier: SupplierConfig) -> None:
         raise ValueError(f"{where}.{wanted}: required for transport {kind}")
     if not _PLACES[kind].fullmatch(value) or len(value) > 200:
         raise ValueError(f"{where}.{wanted}: {value[:64]!r} is not a valid {wanted} name")
+    if len(value.encode()) > 255:  # AMQP's short strings; the brokers' own limits too
+        raise ValueError(f"{where}.{wanted}: {value[:64]!r}… is longer than 255 bytes in UTF-8")
 
 
 def broker_url(

@@ -105,6 +105,10 @@ AMQP = {"name": "a", "transport": "amqp", "broker": "amqp://127.0.0.1/", "queue"
             "suppliers[0].queue: 'has space' is not a valid queue name",
         ),
         (
+            {**AMQP, "queue": "é" * 150},
+            f"suppliers[0].queue: {'é' * 64!r}… is longer than 255 bytes in UTF-8",
+        ),
+        (
             {**AMQP, "transport": "nats", "queue": None, "subject": "a.*", "broker": "nats://h"},
             "suppliers[0].subject: 'a.*' is not a valid subject name",
         ),
