@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,8 @@ SESSION_TIMEOUT_MS = 6000
 #: how long the broker may hold a fetch with nothing new: every reply waits up to this
 #: long when the broker does not answer a fetch as soon as data arrives (Tansu)
 FETCH_WAIT_MS = 5
+#: how often a responder commits the offsets of the requests it has answered
+COMMIT_EVERY_S = 1.0
 REQUEST_PARTITIONS = 4
 """partitions of a supplier topic an adapter creates: up to this many adapters share it"""
 
@@ -238,14 +241,77 @@ class KafkaTransport:
                 )
 
 
-class _Assigned(aiokafka.ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, ready: Callable[[], None] | None) -> None:
+class _Answered:
+    """What a responder may commit: per partition, the offset before which every request
+    has been answered. An adapter that stops (or loses a partition) with requests still
+    unanswered leaves them to the group's next member instead of committing them away."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[Any, set[int]] = {}
+        self._next: dict[Any, int] = {}
+        self._committed: dict[Any, int] = {}
+
+    def taken(self, partition: Any, offset: int) -> None:
+        self._in_flight.setdefault(partition, set()).add(offset)
+        self._next[partition] = max(self._next.get(partition, 0), offset + 1)
+
+    def answered(self, partition: Any, offset: int) -> None:
+        self._in_flight.get(partition, set()).discard(offset)
+
+    def to_commit(self, partitions: Any = None) -> dict[Any, int]:
+        """The offsets that moved since the last commit (of ``partitions``, default all)."""
+        offsets = {}
+        for partition in self._next if partitions is None else partitions:
+            if partition not in self._next:
+                continue
+            waiting = self._in_flight.get(partition)
+            offset = min(waiting) if waiting else self._next[partition]
+            if self._committed.get(partition) != offset:
+                offsets[partition] = offset
+        return offsets
+
+    def committed(self, offsets: dict[Any, int]) -> None:
+        self._committed.update(offsets)
+
+    def forget(self, partitions: Any) -> None:
+        for partition in partitions:
+            for table in (self._in_flight, self._next, self._committed):
+                table.pop(partition, None)
+
+
+async def _commit(consumer: Any, answered: _Answered, partitions: Any = None) -> None:
+    offsets = answered.to_commit(partitions)
+    if not offsets:
+        return
+    try:
+        await consumer.commit(offsets)
+    except aiokafka.errors.KafkaError as exc:  # a rebalance: the next member answers again
+        log.debug("offsets not committed: %s", exc or type(exc).__name__)
+        return
+    answered.committed(offsets)
+
+
+class _Rebalance(aiokafka.ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(
+        self, consumer: Any, answered: _Answered, ready: Callable[[], None] | None
+    ) -> None:
+        self._consumer = consumer
+        self._answered = answered
         self._ready = ready
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        pass
+        await _commit(self._consumer, self._answered, revoked)
+        self._answered.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        # a partition the group never committed: start at its end, and say so to the
+        # group, so that a request this member takes and leaves unanswered is not skipped
+        # by the next member starting at the end too
+        for partition in assigned:
+            if await self._consumer.committed(partition) is None:
+                position = await self._consumer.position(partition)
+                with contextlib.suppress(aiokafka.errors.KafkaError):
+                    await self._consumer.commit({partition: position})
         if self._ready is not None and assigned:
             ready, self._ready = self._ready, None
             ready()
@@ -261,7 +327,8 @@ async def serve(
 ) -> None:
     """Serve ``topic`` (created here when missing) in consumer group ``group`` until
     cancelled: each request's reply goes to its ``reply-topic`` with its
-    ``correlation-id``."""
+    ``correlation-id``. Offsets are committed once their requests are answered: what an
+    adapter leaves unanswered when it stops goes to another adapter of the group."""
     try:
         await ensure_topic(bootstrap, topic, REQUEST_PARTITIONS)
     except (TimeoutError, aiokafka.errors.KafkaError, OSError) as exc:
@@ -270,39 +337,48 @@ async def serve(
         bootstrap_servers=bootstrap,
         group_id=group,
         auto_offset_reset="latest",
+        enable_auto_commit=False,
         session_timeout_ms=SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=1000,
         fetch_max_wait_ms=FETCH_WAIT_MS,
     )
     producer = aiokafka.AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
     tasks: set[asyncio.Task[None]] = set()
+    answered = _Answered()
 
-    async def answer(record: Any) -> None:
+    async def answer(partition: Any, record: Any) -> None:
         reply = await handler(record.value or b"")
         reply_topic = _header(record.headers, REPLY_TOPIC_HEADER)
         wire_id = _header(record.headers, CORRELATION_HEADER)
-        if reply is None or not reply_topic:
-            return
-        headers = [("content-type", JSON.encode())]
-        if wire_id is not None:
-            headers.append((CORRELATION_HEADER, wire_id.encode()))
-        with contextlib.suppress(aiokafka.errors.KafkaError):
-            await producer.send(reply_topic, reply, headers=headers)
+        if reply is not None and reply_topic:
+            headers = [("content-type", JSON.encode())]
+            if wire_id is not None:
+                headers.append((CORRELATION_HEADER, wire_id.encode()))
+            with contextlib.suppress(aiokafka.errors.KafkaError):
+                await producer.send(reply_topic, reply, headers=headers)
+        answered.answered(partition, record.offset)
 
     try:
         await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
         await asyncio.wait_for(consumer.start(), START_TIMEOUT_S)
-        consumer.subscribe([topic], listener=_Assigned(ready))
+        consumer.subscribe([topic], listener=_Rebalance(consumer, answered, ready))
+        commit_at = 0.0
         while True:
             batches = await consumer.getmany(timeout_ms=1000)
-            for records in batches.values():
+            for partition, records in batches.items():
                 for record in records:
-                    task = asyncio.create_task(answer(record))
+                    answered.taken(partition, record.offset)
+                    task = asyncio.create_task(answer(partition, record))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
+            if time.monotonic() >= commit_at:
+                commit_at = time.monotonic() + COMMIT_EVERY_S
+                await _commit(consumer, answered)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):  # what was answered, not what was cut off
+            await asyncio.wait_for(_commit(consumer, answered), CLOSE_TIMEOUT_S)
         await _bounded(consumer.stop(), "consumer stop")
         await _bounded(producer.stop(), "producer stop")

@@ -16,7 +16,9 @@ import aiokafka.admin
 import pytest
 
 import core
+from core.transports import Endpoint, kafka
 from core.transports.kafka import CLOSE_TIMEOUT_S as KAFKA_CLOSE_TIMEOUT_S
+from core.transports.kafka import KafkaTransport
 from tests.brokers._support import QUICK, broker_supplier, config, responders, unique
 from tests.brokers.test_amqp import quote_for
 from tests.support.tansu import start_tansu, stop
@@ -129,3 +131,49 @@ async def test_closing_after_the_broker_is_gone_is_bounded(tmp_path: Path) -> No
     assert lost.suppliers[0].status in (core.Status.TIMEOUT, core.Status.ERROR)
     assert closing < 2 * KAFKA_CLOSE_TIMEOUT_S + 1
     assert comparator.connection_state("gone") == "closed"
+
+
+async def test_a_request_left_unanswered_by_a_stopped_responder_goes_to_the_next(
+    kafka_url: str,
+) -> None:
+    """Offsets are committed once answered: a responder stopped while it holds a request
+    leaves it to the group's next member, which answers it (the caller is still waiting)."""
+    topic, group = unique("handover"), unique("group")
+    taken = asyncio.Event()
+    hold = asyncio.Event()  # never set: the first responder never answers
+
+    async def holding(body: bytes) -> bytes | None:
+        taken.set()
+        await hold.wait()
+        return None
+
+    async def answering(body: bytes) -> bytes | None:
+        return quote_for(json.loads(body), "second")
+
+    first_ready = asyncio.Event()
+    first = asyncio.create_task(
+        kafka.serve(kafka_url, topic, group, holding, ready=first_ready.set)
+    )
+    transport = KafkaTransport(kafka_url)
+    try:
+        await asyncio.wait_for(first_ready.wait(), 60)
+        request = json.dumps({"product_id": "SKU-1", "quantity": 1}).encode()
+        call = asyncio.ensure_future(
+            transport.request(
+                Endpoint("k", topic), request, correlation_id="handover", max_bytes=10_000
+            )
+        )
+        await asyncio.wait_for(taken.wait(), 30)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        second = asyncio.create_task(kafka.serve(kafka_url, topic, group, answering))
+        try:
+            reply = json.loads(await asyncio.wait_for(call, 60))
+        finally:
+            second.cancel()
+            await asyncio.gather(second, return_exceptions=True)
+    finally:
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        await transport.aclose()
+    assert reply["supplier_id"] == "second"
