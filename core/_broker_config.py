@@ -78,11 +78,13 @@ def mask_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         scheme, rest = "", url
-    userinfo, _, hostpart = rest.rpartition("@")
-    if "/" in userinfo:  # the @ is in the path, not in the authority
+    # the authority ends at the first / ? or #; its user info at its last @ (an @ in the
+    # path or query, "amqp://u:p@host/vhost@eu", is not the one to cut at)
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at:
         return url
-    masked = f"{scheme}{sep}***@{hostpart}" if userinfo else url
-    return masked
+    return f"{scheme}{sep}***@{rest[len(userinfo) + 1 :]}"
 
 
 def _check_broker_url(kind: str, url: str, where: str) -> None:

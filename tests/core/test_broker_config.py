@@ -182,6 +182,9 @@ def test_broker_env_is_read_when_the_comparator_is_built() -> None:
         ("nats://127.0.0.1:4222", "nats://127.0.0.1:4222"),
         ("amqp://u:p%40ss@h/", "amqp://***@h/"),
         ("127.0.0.1:9092", "127.0.0.1:9092"),
+        ("amqp://ops:Hunter2@rabbit:5672/ops@eu", "amqp://***@rabbit:5672/ops@eu"),
+        ("amqp://u:p@ss@h/v", "amqp://***@h/v"),
+        ("nats://h:4222?name=a@b", "nats://h:4222?name=a@b"),
     ],
 )
 def test_mask_url(url: str, masked: str) -> None:
