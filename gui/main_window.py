@@ -498,7 +498,7 @@ class MainWindow(QMainWindow):
             self.run = None
             self.comparison = None
             self.export_action.setEnabled(False)
-            self.latency_plot.finish()
+            self.latency_plot.forget_run()  # not the old comparison's bars beside the new names
             self.latency.title.setText("No comparison yet — press Compare (Ctrl+Return)")
             self.result.clear()
             self.fallback_note.clear()

@@ -273,6 +273,16 @@ class LatencyPlot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self.redraw()
         self._timer.stop()
 
+    def forget_run(self) -> None:
+        """Nothing to show (another config was opened): no bars, no winner, no deadline.
+        (Not ``clear``: PlotWidget sets that on each instance, to PlotItem.clear.)"""
+        self._timer.stop()
+        self.run = None
+        for bar in self._bars.values():
+            bar.setOpts(x0=0.0, y=_empty(), width=_empty(), height=BAR_THICKNESS)
+        self._clear_winner()
+        self._deadline.setVisible(False)
+
     # -- helpers -------------------------------------------------------------------------
 
     def _set_range(self, needed_ms: float) -> None:

@@ -249,3 +249,23 @@ def test_the_demo_fleet_tab_returns_after_a_layout_saved_without_it(
     assert dock is not None and not dock.isFloating()
     assert second.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert {d.objectName() for d in second.tabifiedDockWidgets(dock)} == {"resultDock"}
+
+
+def test_the_plot_keeps_nothing_of_the_old_config_s_comparison(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    """Its bars and winner marker would stand beside the new config's names."""
+    healthy(fleet)
+    window = make_window()
+    set_strategy(window, "best")
+    assert compare(aloop, window).decided
+    assert window.latency_plot.winner_row() is not None
+    path = tmp_path / "three.toml"
+    path.write_text(_toml(fleet.config.suppliers[-3:]), encoding="utf-8")
+    assert _open(aloop, window, path)
+    assert window.latency_plot.winner_row() is None
+    assert window.latency_plot.bar_lengths() == {}
+    assert window.latency_plot.run is None and not window.latency_plot.animating
+    assert compare(aloop, window).decided  # and the new config's comparison is drawn
+    assert set(window.latency_plot.bar_lengths()) == set(window.session.supplier_names)
+    assert window.latency_plot.winner_row() is not None
