@@ -662,6 +662,7 @@ class MainWindow(QMainWindow):
 
     async def _close(self) -> None:
         self._health_timer.stop()
+        self.history_panel.stop_filter_timer()  # it would start a read on closed tasks
         self.health_watch.stop()
         self.latency_plot.finish()
         self.log_bridge.detach()

@@ -25,9 +25,8 @@ def restore_window(
     """The saved geometry (else ``default_size``) and ticket; the layout waits for the
     first show (:func:`saved_layout`), when the window has its size."""
     geometry = settings.value(_GEOMETRY)
-    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-        window.restoreGeometry(geometry)
-    else:
+    restored = isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)
+    if not restored:  # none saved, or not a geometry Qt can read
         window.resize(*default_size)
     product = settings.value(_PRODUCT)
     if isinstance(product, str) and product.strip():

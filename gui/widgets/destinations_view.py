@@ -149,6 +149,9 @@ class DestinationsPanel(QWidget):
         self.actions_by_kind[BreakerAction.RESET].setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
+        # on the panel too: the table, where the rows are selected, is its child and not
+        # the toolbar's, so Ctrl+R would fire only with the toolbar focused
+        self.addAction(self.actions_by_kind[BreakerAction.RESET])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -159,6 +159,10 @@ class HistoryPanel(QWidget):
             search=self.search.text().strip() or None,
         )
 
+    def stop_filter_timer(self) -> None:
+        """A filter typed but not applied yet is not applied (the window is closing)."""
+        self._filter_timer.stop()
+
     def apply_filter(self) -> None:
         """Ask for the rows that pass the filters now (without waiting for the delay)."""
         self._filter_timer.stop()

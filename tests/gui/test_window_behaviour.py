@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QSpinBox
 from pytestqt.qtbot import QtBot
@@ -16,6 +16,8 @@ from core import BreakerState, Status
 from core.fleet import Fleet
 from gui import MainWindow, theme
 from gui.errors import install_hooks
+from gui.main_window import DEFAULT_SIZE
+from gui.session import BreakerAction
 from tests.gui.conftest import AsyncLoop, compare, healthy
 
 pytestmark = pytest.mark.gui
@@ -136,3 +138,36 @@ def test_dark_palette(
     finally:
         qapp.setPalette(original)
         aloop.run(asyncio.sleep(0))
+
+
+def test_a_saved_geometry_qt_cannot_read_gives_the_default_size(
+    make_window: Callable[..., MainWindow],
+) -> None:
+    QSettings().setValue("mainWindow/geometry", QByteArray(b"not a geometry at all"))
+    window = make_window()
+    assert (window.width(), window.height()) == DEFAULT_SIZE
+
+
+def test_ctrl_r_resets_the_selected_breaker_from_the_table(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    name = window.session.supplier_names[2]
+    window.apply_breaker_action(name, BreakerAction.FORCE_OPEN)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.destinations.select(name)
+    table = window.destinations.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.comparator.breakers[name].state is BreakerState.CLOSED
+
+
+def test_closing_with_a_history_filter_still_pending_starts_nothing(
+    aloop: AsyncLoop, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window()
+    window.history_panel.product_filter.setText("SKU")  # applied after a short delay
+    window.close()
+    aloop.run(window.aclose())
+    assert not window.history_panel._filter_timer.isActive()
