@@ -60,6 +60,11 @@ class HistoryBrowser:
             )
             return None
         stored = await window.history.find(entry.correlation_id)
+        if window.comparing:  # started while the history was read: it keeps the view
+            window.event_log.add(
+                Level.WARNING, "history", "a comparison started: open or replay when it is done"
+            )
+            return None
         if stored is None:
             window.event_log.add(
                 Level.WARNING, "history", f"{entry.correlation_id} is not in the history"

@@ -4,6 +4,7 @@ comparison gets a stale-fallback suggestion."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -377,3 +378,36 @@ def test_the_window_imports_an_old_history_jsonl_once(
     again = make_window(history_path=None)
     aloop.until(lambda: again.history.loaded)
     assert again.history_model.rowCount() == 2  # not imported twice
+
+
+def test_a_comparison_started_while_the_history_is_read_keeps_the_view(
+    aloop: AsyncLoop,
+    fleet: Fleet,
+    make_window: Callable[..., MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Open, then Compare before the read is back: the live comparison is what is shown
+    (and exported), not the recorded one that came back after it started."""
+    healthy(fleet)
+    window = make_window()
+    first = compare(aloop, window)
+    entry = window.history_model.entry(0)
+    assert entry is not None and entry.correlation_id == first.correlation_id
+    reading, gate = asyncio.Event(), asyncio.Event()
+    find = window.history.find
+
+    async def slow_find(correlation_id: str) -> Any:
+        reading.set()
+        await gate.wait()
+        return await find(correlation_id)
+
+    monkeypatch.setattr(window.history, "find", slow_find)
+    opening = window.history_browser.open(entry)
+    aloop.until(reading.is_set)
+    live = window.start_comparison()
+    assert live is not None
+    gate.set()
+    aloop.until(lambda: opening.done() and live.done())
+    assert opening.result() is None
+    assert window.comparison is live.result()
+    assert any("a comparison started" in m for m in window.event_log.messages())
