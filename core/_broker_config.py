@@ -83,7 +83,13 @@ def mask_url(url: str) -> str:
     authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
     userinfo, at, _ = authority.rpartition("@")
     if not at:
-        return url
+        # "u:pa/ss@host": a password with a raw / (not valid, but typed) is masked too;
+        # "host:4222/x@y" is a host and port, with an @ in the path
+        before, at, _ = rest.partition("@")
+        _, colon, after = re.split(r"[/?#]", before, maxsplit=1)[0].partition(":")
+        if not at or not colon or after.isdigit():
+            return url
+        userinfo = before
     return f"{scheme}{sep}***@{rest[len(userinfo) + 1 :]}"
 
 

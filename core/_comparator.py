@@ -32,6 +32,7 @@ __all__ = ["PriceComparator"]
 log = logging.getLogger("scatterdash.comparator")
 
 MAX_PRODUCT_ID = 200
+MAX_QUANTITY = 1_000_000_000
 
 
 def _rank(result: SupplierResult[Quote]) -> tuple[float, int, float]:
@@ -260,6 +261,19 @@ class PriceComparator:
         return comparison
 
 
+def product_id_problem(product_id: str) -> str | None:
+    """What is wrong with ``product_id`` as a product id ("must be …"), or None."""
+    if not product_id.strip() or len(product_id) > MAX_PRODUCT_ID:
+        return f"must be 1 to {MAX_PRODUCT_ID} characters"
+    try:
+        product_id.encode()
+    except UnicodeEncodeError:  # a command-line argument that was not UTF-8
+        return "must be text (it holds bytes that are not UTF-8)"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in product_id):
+        return "must not hold control characters"
+    return None
+
+
 def _check_arguments(
     product_id: str,
     quantity: int,
@@ -268,10 +282,17 @@ def _check_arguments(
     min_responses: int,
     timeout: float,
 ) -> None:
-    if not product_id.strip() or len(product_id) > MAX_PRODUCT_ID:
-        raise ValueError(f"product id must be 1 to {MAX_PRODUCT_ID} characters")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise ValueError(f"quantity must be a whole number of at least 1, got {quantity!r}")
+    problem = product_id_problem(product_id)
+    if problem is not None:
+        raise ValueError(f"product id {problem}")
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise ValueError(
+            f"quantity must be a whole number, 1 to {MAX_QUANTITY:,}, got {quantity!r}"
+        )
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r} (expected all, first, majority or best)")
     if quorum is not None and quorum < 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import ssl
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -39,6 +40,21 @@ StrategyName = Literal["all", "first", "majority", "best"]
 STRATEGIES: tuple[StrategyName, ...] = ("all", "first", "majority", "best")
 
 
+#: RFC 9110 token characters: what a header name may hold
+_HEADER_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}")
+#: headers the HTTP client writes itself: an API key there would break or leak the request
+_RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "x-correlation-id",
+    }
+)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -64,12 +80,12 @@ class Defaults(_Section):
 class BreakerSettings(_Section):
     """Resilience4j-like circuit-breaker settings, shared by every supplier."""
 
-    consecutive_failures: int = Field(default=5, ge=1)
-    window_size: int = Field(default=20, ge=1)
-    minimum_calls: int = Field(default=10, ge=1)
+    consecutive_failures: int = Field(default=5, ge=1, le=1_000_000)
+    window_size: int = Field(default=20, ge=1, le=1_000_000)
+    minimum_calls: int = Field(default=10, ge=1, le=1_000_000)
     failure_rate: Number = Field(default=0.5, gt=0, le=1)
-    open_seconds: Number = Field(default=30.0, gt=0)
-    half_open_calls: int = Field(default=3, ge=1)
+    open_seconds: Number = Field(default=30.0, gt=0, le=86400)
+    half_open_calls: int = Field(default=3, ge=1, le=1_000_000)
 
 
 class HistorySettings(_Section):
@@ -82,7 +98,7 @@ class HistorySettings(_Section):
 class FallbackSettings(_Section):
     """``[fallback]``: ``compare --fallback`` and the window's stale-quote suggestion."""
 
-    max_age: Number = Field(default=86400, gt=0)
+    max_age: Number = Field(default=86400, gt=0, le=36500 * 86400)
     """seconds: the oldest recorded quote a fallback may offer (default 24 h)"""
 
 
@@ -124,6 +140,24 @@ class SupplierConfig(_Section):
     """simulation profile for the demo fleet; the engine ignores it"""
     health_url: str | None = None
     """probe with a GET here (any 2xx is healthy) instead of a quote request"""
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError(f"{value!r} has spaces at its start or end")
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
+            raise ValueError(f"{value!r} holds control characters")
+        return value
+
+    @field_validator("api_key_header")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        if not _HEADER_TOKEN.fullmatch(value):
+            raise ValueError(f"{value[:64]!r} is not an HTTP header name")
+        if value.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"{value!r} is set by Scatterdash itself: choose another header")
+        return value
 
     @field_validator("api_key_env", "broker_env")
     @classmethod
@@ -223,6 +257,8 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     if "source" in data:
         raise ConfigError(f"{path}: source: unknown key")
     return parse_config(data, str(path))

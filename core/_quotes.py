@@ -31,19 +31,25 @@ class PriceRequest:
     quantity: int
 
 
+#: no control characters: these texts are printed on terminals and shown in the window
+_PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MAX_DELIVERY_DAYS = 36_500
+"""a hundred years: past that a reply is not a delivery promise (and SQLite's integers end)"""
+
+
 class Quote(BaseModel):
     """One supplier's quote, exactly as the protocol defines it."""
 
     model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
 
-    supplier_id: str
+    supplier_id: str = Field(max_length=200, pattern=_PRINTABLE)
     product_id: str
     unit_price: float = Field(allow_inf_nan=False)
     total_price: float = Field(allow_inf_nan=False)
-    currency: str = Field(min_length=1)
+    currency: str = Field(min_length=1, max_length=16, pattern=_PRINTABLE)
     valid_until: str
     in_stock: StrictBool
-    delivery_days: StrictInt = Field(ge=0)
+    delivery_days: StrictInt = Field(ge=0, le=MAX_DELIVERY_DAYS)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump()

@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
+from core._comparator import product_id_problem
+
 __all__ = ["iso_date", "number_between", "product_id", "seconds", "whole_number"]
 
 
@@ -50,8 +52,9 @@ def seconds(text: str) -> float:
 
 
 def product_id(text: str) -> str:
-    if not text.strip() or len(text) > 200:
-        raise argparse.ArgumentTypeError("must be 1 to 200 characters")
+    problem = product_id_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import TextIO
 
-from core._comparator import PriceComparator
+from core._comparator import MAX_QUANTITY, PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import STRATEGIES, Config, load_config
 from core._file_limit import lift_file_limit
@@ -58,9 +58,9 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--quantity",
         required=True,
-        type=whole_number(1),
+        type=whole_number(1, MAX_QUANTITY),
         metavar="N",
-        help="units wanted, a whole number of at least 1 (required)",
+        help=f"units wanted, a whole number, 1 to {MAX_QUANTITY:,} (required)",
     )
     parser.add_argument(
         "--strategy",

@@ -214,6 +214,8 @@ class HistoryService:
                 self._turn_off(str(exc))
                 waiting.clear()
                 return
+            except (OverflowError, UnicodeError) as exc:  # a value SQLite cannot hold
+                log.warning("history: a record was not written: %s", exc)
             except Exception:  # a bug in a write: that record only
                 log.exception("history: a write failed")
             waiting.popleft()

@@ -184,6 +184,7 @@ def test_broker_env_is_read_when_the_comparator_is_built() -> None:
         ("127.0.0.1:9092", "127.0.0.1:9092"),
         ("amqp://ops:Hunter2@rabbit:5672/ops@eu", "amqp://***@rabbit:5672/ops@eu"),
         ("amqp://u:p@ss@h/v", "amqp://***@h/v"),
+        ("amqp://guest:pa/SECRET@127.0.0.1:5672/", "amqp://***@127.0.0.1:5672/"),
         ("nats://h:4222?name=a@b", "nats://h:4222?name=a@b"),
     ],
 )

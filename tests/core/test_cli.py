@@ -90,8 +90,14 @@ async def test_undecided_exits_1_and_the_table_says_why(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--quantity", "0"], "--quantity: must be at least 1"),
+        (["--quantity", "0"], "--quantity: must be 1 to 1000000000, got 0"),
         (["--quantity", "ten"], "--quantity: not a whole number"),
+        (["--quantity", "9" * 26], "--quantity: must be 1 to 1000000000"),
+        (
+            ["--product", "SKU-\udcff"],
+            "--product: must be text (it holds bytes that are not UTF-8)",
+        ),
+        (["--product", "SKU\x1b[2J"], "--product: must not hold control characters"),
         (["--strategy", "cheapest"], "--strategy: invalid choice"),
         (["--timeout", "-1"], "--timeout: must be a positive number"),
     ],

@@ -96,6 +96,31 @@ def test_the_demo_config_loads() -> None:
         ("[[suppliers]]\nname = 'x'\n", "suppliers[0].url: required key is missing"),
         ("[defaults\n", "invalid TOML"),
         (GOOD.replace("open_seconds = 10", "open_secs = 10"), "breaker.open_secs: unknown key"),
+        (
+            GOOD.replace("open_seconds = 10", "open_seconds = inf"),
+            "breaker.open_seconds: Input should be less than or equal to 86400",
+        ),
+        (
+            GOOD.replace("open_seconds = 10", "window_size = 99999999999999999999"),
+            "breaker.window_size: Input should be less than or equal to 1000000",
+        ),
+        ("x = " + "[" * 5000, "invalid TOML: nested too deeply"),
+        (
+            GOOD.replace('name = "acme"', 'name = "acme "'),
+            "suppliers[0].name: 'acme ' has spaces at its start or end",
+        ),
+        (
+            GOOD.replace('name = "acme"', 'name = "acme\\u001b[31m"'),
+            "suppliers[0].name: 'acme\\x1b[31m' holds control characters",
+        ),
+        (
+            GOOD.replace('name = "acme"', 'name = "acme"\napi_key_header = "Host"'),
+            "suppliers[0].api_key_header: 'Host' is set by Scatterdash itself",
+        ),
+        (
+            GOOD.replace('name = "acme"', 'name = "acme"\napi_key_header = "X-Key\\r\\nB: 1"'),
+            "suppliers[0].api_key_header: 'X-Key\\r\\nB: 1' is not an HTTP header name",
+        ),
     ],
 )
 def test_bad_configs_name_file_key_and_problem(tmp_path: Path, text: str, message: str) -> None:

@@ -130,3 +130,18 @@ def test_config_text(tmp_path: Path, text: str) -> None:
         core.load_config(path)
     except core.ConfigError as exc:
         assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"delivery_days": 10**30}, "delivery_days: Input should be less than or equal to"),
+        ({"currency": "\x1b[31mEUR\r"}, "currency: String should match"),
+        ({"supplier_id": "s\x1b[2J"}, "supplier_id: String should match"),
+    ],
+)
+def test_values_a_terminal_or_the_database_cannot_take_are_invalid(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(core.InvalidReplyError, match=message.replace(".", r"\.")):
+        CODEC.decode(json.dumps({**GOOD, **changes}).encode(), REQUEST, "cid")

@@ -535,3 +535,20 @@ def test_a_document_stored_as_text_by_an_earlier_build_still_reads(tmp_path: Pat
     stored = database.find("text-1")
     database.close()
     assert stored is not None and stored.document == {"product_id": "SKU-1"}
+
+
+async def test_a_value_sqlite_cannot_hold_costs_one_record_and_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = HistoryService(tmp_path / "history.sqlite3")
+
+    def overflowing(db: HistoryDatabase) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    service.submit(overflowing)
+    service.submit(lambda db: db.add_comparison(_record("after")))
+    listed = await service.call(lambda db: db.comparisons(), None)
+    await asyncio.wait_for(service.aclose(), 10)
+    assert listed is not None and [s.correlation_id for s in listed] == ["after"]
+    assert "history: a record was not written: Python int too large" in caplog.text
+    assert "Traceback" not in caplog.text and service.available
