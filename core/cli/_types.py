@@ -66,4 +66,7 @@ def iso_date(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"not an ISO-8601 date: {text!r} (e.g. 2026-11-28 or 2026-11-28T14:00)"
         ) from None
-    return moment.timestamp()
+    try:
+        return moment.timestamp()
+    except (ValueError, OverflowError, OSError):  # year 1, in a zone west of UTC
+        raise argparse.ArgumentTypeError(f"date out of range: {text!r}") from None

@@ -173,6 +173,12 @@ async def _run(fleet: Fleet, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.write_config:  # said now, not once the fleet runs (and as a usage error)
+        target = Path(args.write_config)
+        if target.is_dir():
+            raise ValueError(f"--write-config: {target} is a directory")
+        if not target.parent.is_dir():
+            raise ValueError(f"--write-config: no directory {target.parent}")
     fleet = _build(args)  # ConfigError and ValueError: exit 2, from core.cli.main
     lift_file_limit(len(fleet.suppliers))  # a listening socket and connections each
     try:

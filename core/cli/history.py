@@ -76,7 +76,7 @@ def add_parser(subparsers: Subparsers) -> None:
     _add_since(listing)
     listing.add_argument(
         "--limit",
-        type=whole_number(0),
+        type=whole_number(0, 1_000_000),
         default=100,
         metavar="N",
         help=described("at most this many comparisons, 0 for all", 100),

@@ -126,3 +126,25 @@ async def test_config_errors_exit_2_with_one_line(tmp_path: Path) -> None:
         err.strip()
         == f"scatterdash: {bad}: suppliers[0].url: 'nope' is not an http(s) URL with a host"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["history", "list", "--since", "0001-01-01"], "--since: date out of range"),
+        (["history", "list", "--limit", "9" * 20], "--limit: must be 0 to 1000000"),
+        (["fleet", "--suppliers", "1", "--write-config", "."], "--write-config: . is a directory"),
+        (
+            ["fleet", "--suppliers", "1", "--write-config", "/nonexistent-dir/c.toml"],
+            "--write-config: no directory /nonexistent-dir",
+        ),
+    ],
+)
+async def test_out_of_range_arguments_name_their_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.setenv("SCATTERDASH_DATA_DIR", str(tmp_path))
+    code, _, err = await scatterdash(*args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
