@@ -62,8 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         code = int(args.handler(args))
-        sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
-        return code
     except BrokenPipeError:  # output cut short by its reader (`| head -1`): nothing to say
         reader_gone()
         return EXIT_OK
@@ -72,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    try:
+        sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
+    except BrokenPipeError:  # the command's own outcome (1: undecided) still stands
+        reader_gone()
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover
