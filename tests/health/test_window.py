@@ -92,18 +92,28 @@ def test_the_store_forgets_what_is_older_than_it_keeps_but_not_the_state_then() 
     assert [(t.old, t.new) for t in kept] == [("half-open", "closed"), ("closed", "open")]
 
 
-def test_alerts_when_a_breaker_opens_and_once_when_p95_reaches_the_timeout() -> None:
-    config = core.parse_config(
-        {"suppliers": [{"name": "acme", "url": "http://127.0.0.1:1/q", "timeout": 1.0}]}
-    )
-    clock = FakeClock()
-    window = HealthWindow(60.0, clock=clock)
-    alerts: list[core.health.Alert] = []
-    watcher = core.health.HealthAlerts(config, window, alerts.append, clock=clock)
+class Watched:
+    """Alerts on one supplier, "acme", with this timeout, fed on a fake clock."""
 
-    def feed(event: core.Event) -> None:
-        window.observe(event)
-        watcher.observe(event)
+    def __init__(self, timeout: float) -> None:
+        config = core.parse_config(
+            {"suppliers": [{"name": "acme", "url": "http://127.0.0.1:1/q", "timeout": timeout}]}
+        )
+        self.clock = FakeClock()
+        self.window = HealthWindow(60.0, clock=self.clock)
+        self.alerts: list[core.health.Alert] = []
+        self.watcher = core.health.HealthAlerts(
+            config, self.window, self.alerts.append, clock=self.clock
+        )
+
+    def feed(self, event: core.Event) -> None:
+        self.window.observe(event)
+        self.watcher.observe(event)
+
+
+def test_alerts_when_a_breaker_opens_and_once_when_p95_reaches_the_timeout() -> None:
+    watched = Watched(timeout=1.0)
+    clock, alerts, watcher, feed = watched.clock, watched.alerts, watched.watcher, watched.feed
 
     feed(BreakerTransition("acme", "closed", "open", "5 consecutive failures", clock.now))
     assert [(a.kind, a.message) for a in alerts] == [
@@ -146,16 +156,8 @@ def test_the_store_stays_bounded_in_time_and_count() -> None:
 def test_calls_cut_off_by_their_own_timeout_a_little_early_count_as_at_the_timeout() -> None:
     """One timer run cuts off every call falling due within a millisecond, so their
     latency can be just under the timeout: the supplier is slow all the same."""
-    config = core.parse_config(
-        {"suppliers": [{"name": "acme", "url": "http://127.0.0.1:1/q", "timeout": 0.2}]}
-    )
-    clock = FakeClock()
-    window = HealthWindow(60.0, clock=clock)
-    alerts: list[core.health.Alert] = []
-    watcher = core.health.HealthAlerts(config, window, alerts.append, clock=clock)
+    watched = Watched(timeout=0.2)
     for _ in range(20):
-        event = call(Status.TIMEOUT, 199.1, own_timeout=True)
-        window.observe(event)
-        watcher.observe(event)
-    watcher.check()
-    assert [a.kind for a in alerts] == ["slow"] and watcher.slow == {"acme"}
+        watched.feed(call(Status.TIMEOUT, 199.1, own_timeout=True))
+    watched.watcher.check()
+    assert [a.kind for a in watched.alerts] == ["slow"] and watched.watcher.slow == {"acme"}
