@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication
 from core import Config, ConfigError, lift_file_limit, load_config, tune_gc
 from core.cli import command_summaries
 from core.cli import configure_logging as configure_core_logging
-from core.cli._common import HelpFormatter, add_version, described
+from core.cli._common import HelpFormatter, OneLineErrors, add_version, described
 from gui.collector import MainThreadCollector
 from gui.config_dialogs import (
     HEADLESS_PLATFORMS,
@@ -49,11 +49,13 @@ from gui.loop import GuiEventLoop
 from gui.main_window import MainWindow
 
 __all__ = [
+    "NO_DISPLAY",
     "application",
     "build_parser",
     "can_show_dialogs",
     "display_expected",
     "main",
+    "no_display_server",
     "refuse_config",
     "run",
     "serve",
@@ -76,7 +78,7 @@ OnWindow = Callable[[MainWindow], Awaitable[object]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="scatterdash",
         usage="scatterdash [--config FILE] [--screenshot PATH] [-v]\n"
         "       scatterdash COMMAND [options]",
@@ -135,6 +137,21 @@ def application() -> QApplication:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icon("scatterdash"))
     return app
+
+
+NO_DISPLAY = (
+    "scatterdash: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset);"
+    " --screenshot and the commands work without one, e.g."
+    " scatterdash compare --demo --product SKU-1 --quantity 2\n"
+)
+
+
+def no_display_server(environ: Mapping[str, str], system: str = sys.platform) -> bool:
+    """Linux with no display server to talk to and no platform asked for: Qt's default
+    (xcb) cannot start, and aborts the process."""
+    if not system.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
 def display_expected(environ: Mapping[str, str], system: str = sys.platform) -> bool:
@@ -338,6 +355,11 @@ def main(args: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             message = config_error_text(exc, options.config)
             return refuse_config(message, dialog=options.screenshot is None)
+    if no_display_server(os.environ):  # Qt would abort the process with a page of text
+        if options.screenshot is None:
+            sys.stderr.write(NO_DISPLAY)
+            return 1
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no display
     configure_logging(options.verbose)
     tune_gc()  # the window scatters all session long: see core/_gc.py
     # for the config given, or one opened later: 1000 suppliers, the largest fleet the

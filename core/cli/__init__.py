@@ -18,6 +18,7 @@ from core.cli._common import (
     EXIT_OK,
     EXIT_USAGE,
     HelpFormatter,
+    OneLineErrors,
     add_command,
     add_version,
     configure_logging,
@@ -33,7 +34,7 @@ def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser
 
     The others get their one line and nothing more, enough for ``scatterdash --help``.
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="scatterdash", description=plain(__doc__), formatter_class=HelpFormatter
     )
     add_version(parser)

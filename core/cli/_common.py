@@ -33,7 +33,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from core.cli._commands import COMMANDS
 
@@ -43,6 +43,7 @@ __all__ = [
     "EXIT_UNDECIDED",
     "EXIT_USAGE",
     "HelpFormatter",
+    "OneLineErrors",
     "UsageError",
     "add_command",
     "add_verbose",
@@ -61,8 +62,18 @@ EXIT_OK = 0
 """done (for ``fleet``, ``responder`` and ``watch``: stopped when asked)"""
 EXIT_DECIDED, EXIT_UNDECIDED, EXIT_USAGE = EXIT_OK, 1, 2
 
+
+class OneLineErrors(argparse.ArgumentParser):
+    """A usage error is one line (the README's convention), pointing at --help: argparse's
+    own prints the whole usage block before it. Sub-command parsers are of this class too
+    (``add_subparsers`` makes them of their parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    Subparsers = argparse._SubParsersAction[OneLineErrors]
 else:
     Subparsers = argparse._SubParsersAction
 
@@ -94,13 +105,13 @@ def add_command(
     description: str | None = None,
     *,
     summary: str | None = None,
-) -> argparse.ArgumentParser:
+) -> OneLineErrors:
     """A sub-command's parser, in the shared help style.
 
     ``summary``: its one line; a top-level sub-command's comes from ``COMMANDS``.
     """
     summary = summary or COMMANDS[name][1]
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser: OneLineErrors = subparsers.add_parser(
         name,
         help=summary,
         description=plain(description) or summary,

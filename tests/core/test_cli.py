@@ -113,6 +113,7 @@ async def test_usage_errors_exit_2_without_traceback(
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+    assert err.count("\n") == 1, err  # one line, not argparse's usage block too
 
 
 async def test_config_errors_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -148,3 +149,4 @@ async def test_out_of_range_arguments_name_their_flag(
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+    assert err.count("\n") == 1, err  # one line, not argparse's usage block too
