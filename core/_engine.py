@@ -107,14 +107,24 @@ async def _raising(error: Exception) -> Any:
     raise error
 
 
+#: C0 and C1 control characters, as Python escapes: an error's text may come from a
+#: supplier (a reason phrase, an adapter's {"error": ...}) and reaches terminals and tables
+_ESCAPED = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped (``\\x1b``, ``\\n``)."""
+    return text.translate(_ESCAPED)
+
+
 def _failure(destination: Destination[Any, Any], error: BaseException) -> tuple[Status, str, bool]:
     """A failed call's status, error and whether its own timeout cut it off."""
     if isinstance(error, TimeoutError):
         return Status.TIMEOUT, f"{OWN_TIMEOUT_REASON} ({destination.timeout:g} s)", True
     if isinstance(error, InvalidReplyError):
-        return Status.INVALID, str(error), False
+        return Status.INVALID, printable(str(error)), False
     if isinstance(error, TransportError):
-        return Status.ERROR, str(error), False
+        return Status.ERROR, printable(str(error)), False
     # a bug in a transport or codec must not sink the scatter
     log.error("call to %s failed unexpectedly", destination.name, exc_info=error)
     return Status.ERROR, f"internal error: {type(error).__name__}", False

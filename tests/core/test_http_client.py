@@ -297,3 +297,20 @@ async def test_a_proxy_answering_502_is_named_and_got_the_absolute_form() -> Non
     assert lines[0] == b"POST http://supplier.example:8080/q?x=1 HTTP/1.1"
     assert b"Host: supplier.example:8080" in lines
     assert b"Proxy-Authorization: Basic b3BzOnBhJCQ=" in lines  # ops:pa$$
+
+
+async def test_control_characters_in_a_reason_phrase_reach_nobody_raw() -> None:
+    """A supplier's reason phrase is shown in tables, terminals and the history: its
+    control characters (a terminal escape, say) are escaped, not passed on."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: int
+    ) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 500 Bad\x1b[2JThing\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    async with hand_server(handle) as (url, _):
+        result = await compare(url)
+    assert result.status is core.Status.ERROR
+    assert result.error == "HTTP 500 Bad\\x1b[2JThing"
