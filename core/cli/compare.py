@@ -105,7 +105,13 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def check_reachable(config: Config, args: argparse.Namespace) -> None:
-    """A quorum or minimum no comparison on this config can meet: a usage error, at once."""
+    """A quorum or minimum no comparison on this config can meet: a usage error, at once.
+    A flag the strategy does not read is said on stderr (the comparison goes on)."""
+    strategy = args.strategy or config.defaults.strategy
+    if args.quorum is not None and strategy != "majority":
+        sys.stderr.write(
+            f"scatterdash: --quorum is ignored: only majority reads it, not {strategy}\n"
+        )
     count = len(config.suppliers)
     for flag, given, key, configured in (
         ("--quorum", args.quorum, "defaults.quorum", config.defaults.quorum),

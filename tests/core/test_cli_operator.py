@@ -308,3 +308,12 @@ def test_the_example_config_for_real_suppliers_is_valid() -> None:
     assert [s.name for s in config.suppliers] == ["acme", "globex", "initech"]
     assert config.supplier("acme").api_key_env == "ACME_API_KEY"
     assert not config.supplier("initech").enabled
+
+
+async def test_a_quorum_for_another_strategy_is_said_to_be_ignored() -> None:
+    code, _, err = await scatterdash(
+        "compare", "--demo", "--product", "SKU-1", "--quantity", "2",
+        "--strategy", "best", "--quorum", "2",
+    )  # fmt: skip
+    assert code == 0
+    assert "scatterdash: --quorum is ignored: only majority reads it, not best\n" in err
