@@ -166,14 +166,26 @@ def _add_correlation_id(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _open(path: Path) -> HistoryDatabase:
+    try:
+        # no pruning here: keep_days lives in a config these commands do not read
+        return HistoryDatabase.open(path, keep_days=None, legacy=legacy_paths(data_dir()))
+    except HistoryUnavailable as exc:
+        if not path.is_file():
+            raise
+        try:  # these commands only read: a read-only or locked file is enough
+            return HistoryDatabase.open_read_only(path)
+        except HistoryUnavailable:
+            raise exc from None
+
+
 def _with_history(handler: Handler) -> Callable[[argparse.Namespace], int]:
     """The sub-command's handler, given the history database opened (and closed after)."""
 
     def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         path = default_database_path()
         try:
-            # no pruning here: keep_days lives in a config these commands do not read
-            database = HistoryDatabase.open(path, keep_days=None, legacy=legacy_paths(data_dir()))
+            database = _open(path)
         except HistoryUnavailable as exc:
             print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -137,6 +137,35 @@ class HistoryDatabase:
                 raise
         return database
 
+    @classmethod
+    def open_read_only(cls, path: str | Path, *, busy_timeout_s: float = 2.0) -> HistoryDatabase:
+        """Open for reading only: no write at all (no migration, import or pruning), so a
+        read-only file (a backup, another user's) or one another process keeps locked
+        can still be listed and shown."""
+        path = Path(path)
+        with _unavailable_on_error(path):
+            if not path.is_file():
+                raise sqlite3.OperationalError("unable to open database file")
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+            except BaseException:
+                connection.close()
+                raise
+        if version != SCHEMA_VERSION:
+            connection.close()
+            raise HistoryUnavailable(
+                f"{path}: schema {version}, this Scatterdash reads {SCHEMA_VERSION}; "
+                "it cannot be updated while it is read-only"
+            )
+        return cls(connection, path)
+
     def _prepare(self, keep_days: float | None, legacy: Sequence[Path], now: float) -> None:
         db = self._db
         db.execute("PRAGMA foreign_keys = ON")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_cli import scatterdash, write_config
+from tests.core.test_history import read_only
 from tests.support.scripted import ScriptedFleet, healthy, status
 
 pytestmark = pytest.mark.timeout(90)
@@ -204,3 +205,20 @@ async def test_a_corrupt_database_is_survived_by_the_cli(tmp_path: Path, history
         f"scatterdash: history unavailable: {database}: the database is corrupt "
         "(file is not a database)"
     ]
+
+
+async def test_a_read_only_database_is_still_listed_and_shown(
+    tmp_path: Path, history_dir: Path
+) -> None:
+    """These commands only read: a backup, or another user's file, can be looked at."""
+    async with ScriptedFleet({"acme": healthy()}) as fleet:
+        config = write_config(tmp_path, fleet)
+        code, recorded, err = await _compare(config)
+        assert code == 0, err
+    with read_only(history_dir / "history.sqlite3"):
+        code, out, err = await scatterdash("history", "list", "--json")
+        assert code == 0, err
+        assert [e["correlation_id"] for e in json.loads(out)] == [recorded["correlation_id"]]
+        code, out, err = await scatterdash("history", "show", str(recorded["correlation_id"]))
+        assert code == 0, err
+        assert str(recorded["correlation_id"]) in out
