@@ -35,17 +35,23 @@ MAX_PRODUCT_ID = 200
 MAX_QUANTITY = 1_000_000_000
 
 
-def _rank(result: SupplierResult[Quote]) -> tuple[float, int, float]:
+def _cents(quote: Quote) -> int:
+    """The total to the cent: what ``best`` ranks by and ``majority`` agrees on, alike."""
+    return round(quote.total_price * 100)
+
+
+def _rank(result: SupplierResult[Quote]) -> tuple[int, int, float]:
     quote = result.reply
     assert quote is not None
-    return (round(quote.total_price, 2), quote.delivery_days, result.latency_ms or math.inf)
+    return (_cents(quote), quote.delivery_days, result.latency_ms or math.inf)
 
 
 def _judging(product_id: str) -> Judging[Quote]:
     return Judging(
         usable=lambda quote: quote.in_stock,
         rank=_rank,
-        agreement=lambda quote: round(quote.total_price * 100),
+        # 90 USD and 90 JPY do not agree (with no [defaults] currency both are valid)
+        agreement=lambda quote: (quote.currency, _cents(quote)),
         unavailable=lambda: NoAvailableSupplierError(product_id),
     )
 
@@ -88,7 +94,7 @@ class PriceComparator:
     ) -> None:
         self.config = config
         self.events: Emitter[Event] = Emitter()
-        self.codec = QuoteCodec()
+        self.codec = QuoteCodec(config.defaults.currency)
         self._environ = os.environ if environ is None else environ
         self._own_transport = transport is None
         self.transport: Transport = transport or HttpTransport(environ=self._environ)

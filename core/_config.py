@@ -70,6 +70,9 @@ class Defaults(_Section):
     """agreeing quotes `majority` needs; default: more than half of the suppliers queried"""
     max_reply_bytes: int = Field(default=1024 * 1024, ge=256)
     """cap on a reply body, counted after content decoding"""
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    """the currency every quote must be in (ISO 4217: EUR); a quote in another is invalid.
+    Default: any, compared by their numbers (there is no exchange rate here)"""
     # -- networks (README "Networks") --
     proxy: ProxySetting = Field(default=None, repr=False)
     """HTTP proxy for every supplier, or false for direct; default: the environment's"""

@@ -72,7 +72,9 @@ class QuoteCodec:
 
     content_type = "application/json"
 
-    def __init__(self) -> None:
+    def __init__(self, currency: str | None = None) -> None:
+        """``currency``: the only one a quote may be in (None: any)."""
+        self._currency = currency
         self._last_key: tuple[PriceRequest, str] | None = None
         self._last_body = b""
 
@@ -103,8 +105,11 @@ class QuoteCodec:
         self._check_plausible(quote, request)
         return quote
 
-    @staticmethod
-    def _check_plausible(quote: Quote, request: PriceRequest) -> None:
+    def _check_plausible(self, quote: Quote, request: PriceRequest) -> None:
+        if self._currency is not None and quote.currency != self._currency:
+            raise InvalidReplyError(
+                f"currency {quote.currency!r}, not the configured {self._currency}"
+            )
         if quote.product_id != request.product_id:
             raise InvalidReplyError(
                 f"product_id {quote.product_id[:64]!r} is not the product asked for "
