@@ -48,6 +48,9 @@ class Listener:
         self._sock: socket.socket | None = None
         """the socket being served, or about to be"""
         self._server: asyncio.Server | None = None
+        self._unserved: socket.socket | None = None
+        """a socket closed while its serving was under way: still bound, so reopening
+        takes it back instead of binding the port a second time (EADDRINUSE)"""
         self._closed_servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -75,6 +78,9 @@ class Listener:
             return
         if self._web_server is None:
             raise RuntimeError("the listener has not started")
+        if self._unserved is not None:  # its serving task is still under way: it serves it
+            self._sock, self._unserved = self._unserved, None
+            return
         self.bind()
         task = asyncio.get_running_loop().create_task(self._serve(self._sock))
         self._tasks.add(task)
@@ -83,15 +89,21 @@ class Listener:
     async def _serve(self, sock: socket.socket | None) -> None:
         if sock is None or sock is not self._sock:  # closed again before it was served
             if sock is not None:
-                sock.close()
+                self._give_up(sock)
             return
         assert self._web_server is not None
         loop = asyncio.get_running_loop()
         server = await loop.create_server(self._web_server, sock=sock, backlog=BACKLOG)
         if sock is not self._sock:
             self._retire(server)
+            self._give_up(sock)
         else:
             self._server = server
+
+    def _give_up(self, sock: socket.socket) -> None:
+        if self._unserved is sock:
+            self._unserved = None
+        sock.close()
 
     def close(self, *, drop_connections: bool = True) -> None:
         """Stop listening now and (unless told not to) drop every open connection to
@@ -102,6 +114,8 @@ class Listener:
             self._retire(server)
         elif sock is not None and not self._tasks:
             sock.close()  # bound, never served
+        elif sock is not None:
+            self._unserved = sock  # its serving task closes it, unless reopened first
         if drop_connections:
             self._drop_connections()
 

@@ -54,6 +54,24 @@ async def test_outage_closes_the_port_and_clearing_it_binds_the_same_port(
     assert (await ask(http, url)).quote().supplier_id == "acme"
 
 
+@pytest.mark.parametrize("turns", range(4))
+async def test_an_outage_toggled_while_the_port_is_being_served_again_ends_as_asked(
+    make_fleet: MakeFleet, http: aiohttp.ClientSession, turns: int
+) -> None:
+    """Cleared, set and cleared again while the port's serving is still under way: the
+    port must not be bound twice (EADDRINUSE), and the last word holds."""
+    fleet = await one_supplier(make_fleet)
+    url = fleet.suppliers[0].url
+    fleet.set_faults("acme", outage=True)
+    fleet.set_faults("acme", outage=False)
+    for _ in range(turns):
+        await asyncio.sleep(0)  # the serving task takes a step or more
+    fleet.set_faults("acme", outage=True)
+    fleet.set_faults("acme", outage=False)
+    assert not fleet.suppliers[0].faults.outage
+    assert (await ask(http, url)).quote().supplier_id == "acme"
+
+
 async def test_outage_is_connection_refused_for_the_engine(make_fleet: MakeFleet) -> None:
     fleet = await make_fleet([quick("acme"), quick("globex")])
     fleet.set_faults("globex", outage=True)
