@@ -16,9 +16,11 @@ from core._errors import ConfigError
 from core.cli._commands import COMMANDS
 from core.cli._common import (
     EXIT_OK,
+    EXIT_UNDECIDED,
     EXIT_USAGE,
     HelpFormatter,
     OneLineErrors,
+    OutputFailed,
     add_command,
     add_version,
     configure_logging,
@@ -71,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except OutputFailed as exc:
+        print(f"scatterdash: {exc}", file=sys.stderr)
+        return EXIT_UNDECIDED
     try:
         sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
     except BrokenPipeError:  # the command's own outcome (1: undecided) still stands

@@ -151,14 +151,21 @@ def configure_logging(verbosity: int) -> None:
     )
 
 
+class OutputFailed(Exception):
+    """Stdout cannot be written (a full disk, an I/O error): the command ends, exit 1."""
+
+
 def write_out(out: TextIO, text: str) -> bool:
-    """Write ``text`` and flush it; ``False`` when the reader has gone (``| head -1``)."""
+    """Write ``text`` and flush it; ``False`` when the reader has gone (``| head -1``).
+    Raises :class:`OutputFailed` when the output cannot be written for another reason."""
     try:
         out.write(text)
         out.flush()
     except BrokenPipeError:
         reader_gone(out)
         return False
+    except OSError as exc:
+        raise OutputFailed(f"cannot write the output: {exc.strerror or exc}") from None
     return True
 
 

@@ -22,6 +22,7 @@ from core._events import BreakerTransition, Event, ProbeCompleted
 from core._file_limit import lift_file_limit
 from core.cli._common import (
     EXIT_OK,
+    OutputFailed,
     Subparsers,
     add_command,
     add_verbose,
@@ -118,12 +119,18 @@ def _with_interval(config: Config, interval: float | None) -> Config:
 
 async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
     stop = asyncio.Event()
+    failed: list[OutputFailed] = []
 
     def show(event: Event) -> None:
         entry = describe_event(event)
         if entry is None or stop.is_set():
             return
-        if not write_out(out, (json.dumps(entry) if args.json else _line(entry)) + "\n"):
+        try:
+            written = write_out(out, (json.dumps(entry) if args.json else _line(entry)) + "\n")
+        except OutputFailed as exc:  # raised here, the emitter would log it and go on
+            failed.append(exc)
+            written = False
+        if not written:
             stop.set()  # the reader went away (`watch | head`): stop watching, quietly
 
     with stop_signals(stop.set):
@@ -136,6 +143,8 @@ async def _watch(config: Config, args: argparse.Namespace, out: TextIO) -> None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(args.duration):
                     await stop.wait()
+    if failed:
+        raise failed[0]
 
 
 async def _watch_demo(args: argparse.Namespace, out: TextIO) -> None:

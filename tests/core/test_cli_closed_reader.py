@@ -7,7 +7,9 @@ suppliers: no traceback, and the exit code the command would have had.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,18 @@ async def test_history_show_and_replay_keep_their_exit_codes(tmp_path: Path) -> 
     replay = ("history", "replay", correlation_id, "--strategy")
     assert await into_closed_pipe(*replay, "best") == (0, "")
     assert await into_closed_pipe(*replay, "all", "--min-responses", "2") == (1, "")  # undecided
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+async def test_watch_into_a_full_disk_stops_with_one_line_and_exit_1(tmp_path: Path) -> None:
+    """Not a reader gone but an output that fails (ENOSPC): said once, not a traceback
+    per probe for as long as it runs."""
+    with open("/dev/full", "w") as full:  # noqa: ASYNC230 - opening a device, no I/O wait
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gui.launcher",
+            "watch", "--demo", "--interval", "0.2", "--duration", "20",
+            stdout=full, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert err.decode() == "scatterdash: cannot write the output: No space left on device\n"
