@@ -26,10 +26,13 @@ def sparkline(buckets: Sequence[Bucket]) -> str:
     low, high = (min(values), max(values)) if values else (0.0, 0.0)
     spread = high - low
     chars: list[str] = []
+    started = False
     for bucket in buckets:
         if bucket.calls == 0:
-            chars.append(EMPTY if chars else " ")  # before the first data: blank
-        elif bucket.errors == bucket.calls:
+            chars.append(EMPTY if started else " ")  # before the first data: blank
+            continue
+        started = True
+        if bucket.errors == bucket.calls:
             chars.append(FAILED)
         elif bucket.p95_ms is None:
             chars.append(_LEVELS[0])

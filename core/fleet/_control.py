@@ -72,7 +72,7 @@ async def _loopback_only(request: web.Request, handler: _Handler) -> web.StreamR
 async def _changes(request: web.Request) -> dict[str, Any]:
     try:
         changes = await request.json()
-    except ValueError:
+    except (ValueError, LookupError):  # LookupError: a charset nobody knows
         raise web.HTTPBadRequest(text="the body is not JSON") from None
     if not isinstance(changes, dict):
         raise web.HTTPBadRequest(text='the body must be a JSON object: {"setting": value}')

@@ -86,7 +86,7 @@ class _Row:
         self.hang_rate.setToolTip("Share of requests never answered")
         self.latency = QDoubleSpinBox(parent)
         self.latency.setObjectName(f"fleetLatency:{name}")
-        self.latency.setRange(0.1, 50.0)
+        self.latency.setRange(0.0, 1000.0)  # FaultSettings' own: shown as set, not clamped
         self.latency.setDecimals(1)
         self.latency.setSingleStep(0.5)
         self.latency.setPrefix("× ")

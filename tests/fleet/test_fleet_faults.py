@@ -283,6 +283,9 @@ async def test_the_control_endpoint_takes_changes_as_json_from_loopback_only(
         assert r.status == 415
     async with http.get(url, headers={"Host": "evil.example:80"}) as r:
         assert r.status == 403  # a page reaching it by DNS rebinding
+    bogus = {"Content-Type": "application/json; charset=bogus"}
+    async with http.post(url, data=b'{"hang": true}', headers=bogus) as r:
+        assert r.status == 400  # not a 500 with a traceback in the fleet's log
     assert fleet.faults("acme").hang is False
 
 

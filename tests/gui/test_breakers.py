@@ -126,6 +126,11 @@ def test_demo_fleet_panel_drives_the_fleet(
     swiftship = next(r for r in comparison.suppliers if r.name == "swiftship-direct")
     assert swiftship.status in (Status.INVALID, Status.ERROR)
 
+    fleet.set_faults("swiftship-direct", latency_multiplier=200.0)  # the fleet's own range
+    panel.refresh()
+    assert row.latency.value() == 200.0  # shown as it is, not clamped to the spinbox's
+    assert fleet.faults("swiftship-direct").latency_multiplier == 200.0
+
     panel.heal_all()
     assert not fleet.faults("swiftship-direct").active
     assert row.error_rate.value() == 0

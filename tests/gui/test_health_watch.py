@@ -188,6 +188,7 @@ def test_the_sparkline_scales_p95_and_marks_failures_and_silence() -> None:
     assert sparkline([Bucket(0, 0, 0, None, None)] * 3) == ""
     assert sparkline([Bucket(0, 1, 0, 5.0, 5.0)] * 2) == "▁▁"
     assert sparkline([Bucket(0, 0, 0, None, None), *buckets]) == " ▁·█✕▅"
+    assert sparkline([Bucket(0, 0, 0, None, None)] * 3 + buckets[:1]) == "   ▁"  # all blank
 
 
 def test_opening_another_config_moves_probing_to_the_new_suppliers(
