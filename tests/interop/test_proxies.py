@@ -306,3 +306,36 @@ async def test_vv_names_the_tunnel_and_tls_and_never_the_proxy_password(
         f"new connection to http://127.0.0.1:{uvicorn_port}, through proxy {shown}, plain, "
     )
     assert PASSWORD not in caplog.text
+
+
+async def test_a_status_inside_the_tunnel_is_the_supplier_s_not_the_proxy_s(
+    ca: trustme.CA, ca_file: str, proxy: tuple[int, Path]
+) -> None:
+    """The proxy cannot write inside a CONNECT tunnel: a 503 there is the supplier's, and
+    naming the proxy would send the operator after the wrong machine."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+
+    async def overloaded(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="busy")
+
+    app = web.Application()
+    app.router.add_post("/quote", overloaded)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    assert site._server is not None
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        result = await one_call(
+            f"https://localhost:{port}/quote",
+            proxy=f"http://127.0.0.1:{proxy[0]}",
+            ca_bundle=ca_file,
+            environ={},
+        )
+    finally:
+        await runner.cleanup()
+    assert result.status is Status.ERROR
+    assert result.error == "HTTP 503 Service Unavailable"
+    assert f"CONNECT localhost:{port}" in proxy[1].read_text()

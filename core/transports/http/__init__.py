@@ -86,6 +86,12 @@ class _Prepared:
     head_error: str | None
     """why no POST can be sent (a header that cannot be written)"""
 
+    @property
+    def answering_proxy(self) -> Proxy | None:
+        """The proxy that may itself answer a request's status: plain http goes to it in
+        absolute form; inside an https tunnel every status is the supplier's."""
+        return self.proxy if self.url.scheme == "http" else None
+
 
 class _Resend:
     """A pooled call's one fresh try (:meth:`PooledReply.failed`), as one object: a
@@ -234,7 +240,9 @@ class HttpTransport:
         if connection is None:
             return self._reply(prepared, head, body, correlation_id, max_bytes)
         retry = _Resend(self, prepared, head, body, correlation_id, max_bytes)
-        reply = PooledReply(pool, connection, correlation_id, max_bytes, prepared.proxy, retry)
+        reply = PooledReply(
+            pool, connection, correlation_id, max_bytes, prepared.answering_proxy, retry
+        )
         connection.start_for(head, body, reply)
         return reply
 
@@ -258,7 +266,7 @@ class HttpTransport:
         if status != 200:
             # the rest of an error reply is read and dropped: the connection stays usable
             pool.abandon(connection)
-            raise status_error(status, reason, headers, prepared.proxy)
+            raise status_error(status, reason, headers, prepared.answering_proxy)
         try:
             decoder = reply_decoder(headers, correlation_id, max_bytes)
             parts: list[bytes] = []
