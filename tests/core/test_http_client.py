@@ -314,3 +314,27 @@ async def test_control_characters_in_a_reason_phrase_reach_nobody_raw() -> None:
         result = await compare(url)
     assert result.status is core.Status.ERROR
     assert result.error == "HTTP 500 Bad\\x1b[2JThing"
+
+
+async def test_chunked_trailers_are_not_taken_for_headers() -> None:
+    """A trailer named like a header (the correlation id, the content encoding) says
+    nothing about the reply: on a new connection as on a kept one."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: int
+    ) -> None:
+        while await read_request(reader):
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\nTrailer: X-Correlation-ID, Content-Encoding\r\n\r\n"
+                + b"%x\r\n" % len(QUOTE)
+                + QUOTE
+                + b"\r\n"
+                b"0\r\nX-Correlation-ID: other\r\nContent-Encoding: gzip\r\n\r\n"
+            )
+            await writer.drain()
+
+    async with hand_server(handle) as (url, _):
+        async with core.PriceComparator(config(url)) as comparator:
+            results = [(await comparator.compare("SKU-1", 1)).suppliers[0] for _ in range(2)]
+    assert [r.status for r in results] == [core.Status.OK] * 2, [r.error for r in results]

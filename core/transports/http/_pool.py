@@ -121,6 +121,8 @@ class _Connection(asyncio.BufferedProtocol):
         self._wakeup: asyncio.Future[None] | None = None
         self._received_any = False
         self._interim = False  # the response being parsed is a 1xx
+        #: the final head was handed over: what on_header gets now are chunked trailers
+        self._head_given = False
         self._unclear = False  # a byte arrived that belongs to no request
         #: set while an abandoned call's reply is read and dropped (see _drain.py)
         self._on_settled: Callable[[Drainable], None] | None = None
@@ -203,7 +205,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self._unclear:  # the rest of a response to nothing
+        if self._unclear or self._head_given:  # a response to nothing; trailers
             return
         self._headers.append((name, value))
 
@@ -219,6 +221,7 @@ class _Connection(asyncio.BufferedProtocol):
         # whether the body runs until the server closes is asked only when it does close
         # (connection_lost): scanning the headers for framing here cost every reply
         self._may_end_at_eof = status >= 200 and status not in (204, 304)
+        self._head_given = True
         if self._listener is not None:
             self._listener.head(status, self._headers, self._reason)
         elif self._head is not None and not self._head.done():
@@ -303,6 +306,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._buffered, self._complete, self._keep_alive = 0, False, False
         self._may_end_at_eof = False
         self._error, self._received_any, self._interim = None, False, False
+        self._head_given = False
         self._on_settled = None
         self._listener = listener
         self.transport.write(head + body)
