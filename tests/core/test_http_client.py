@@ -101,6 +101,20 @@ def test_raw_deflate_is_recognised_even_when_it_arrives_byte_by_byte() -> None:
     assert out + decoder.finish() == QUOTE
 
 
+@pytest.mark.parametrize("encoding", ["deflate", "gzip"])
+def test_a_compressed_stream_that_decodes_to_nothing_is_cut_off(encoding: str) -> None:
+    """Empty stored blocks, endlessly: no decoded byte ever counts against the cap, so the
+    compressed bytes are bounded too (twice the cap and a little)."""
+    decoder = CappedDecoder(encoding, 1000)
+    start = b"\x78\x9c" if encoding == "deflate" else gzip.compress(b"")[:10]
+    decoder.feed(start)
+    empty_blocks = b"\x00\x00\x00\xff\xff" * 100
+    for _ in range(6):  # 3000 compressed bytes: still under the bound
+        assert decoder.feed(empty_blocks) == b""
+    with pytest.raises(core.InvalidReplyError, match="compressed reply larger than 3024 bytes"):
+        decoder.feed(empty_blocks)
+
+
 def test_the_cap_counts_every_gzip_member() -> None:
     decoder = CappedDecoder("gzip", 100)
     with pytest.raises(core.InvalidReplyError, match="reply larger than 100 bytes"):

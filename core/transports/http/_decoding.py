@@ -37,10 +37,18 @@ class CappedDecoder:
         self._zlib = zlib.decompressobj(self._wbits) if self._wbits is not None else None
         self._started = False
         self._fed = b""  # zlib "deflate" input until output starts, to replay as raw deflate
+        #: compressed bytes taken in: deflate never grows data by more than a few bytes a
+        #: block, so past twice the cap it is a stream that decodes to little or nothing
+        #: (empty blocks), which would otherwise run until the call's timeout
+        self.compressed = 0
+        self._compressed_cap = 2 * cap + 1024
 
     def feed(self, chunk: bytes) -> bytes:
         if self._zlib is None:
             return self._count(chunk)
+        self.compressed += len(chunk)
+        if self.compressed > self._compressed_cap:
+            raise InvalidReplyError(f"compressed reply larger than {self._compressed_cap} bytes")
         out = self._inflate(chunk)
         # gzip allows several members back to back; each needs a fresh decompressor
         while self._wbits == _GZIP and self._zlib.eof and self._zlib.unused_data:
