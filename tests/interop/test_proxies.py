@@ -22,6 +22,7 @@ from aiohttp import web
 import core
 from core import Status
 from core.fleet import Fleet, embedded_demo_fleet
+from core.health import HealthMonitor
 from tests.fleet._helpers import quick
 from tests.interop import apps, servers
 from tests.support.scripted import closed_port
@@ -339,3 +340,20 @@ async def test_a_status_inside_the_tunnel_is_the_supplier_s_not_the_proxy_s(
     assert result.status is Status.ERROR
     assert result.error == "HTTP 503 Service Unavailable"
     assert f"CONNECT localhost:{port}" in proxy[1].read_text()
+
+
+async def test_a_probe_through_a_refusing_proxy_names_it_as_a_call_does(
+    uvicorn_port: int, authenticating_proxy: int
+) -> None:
+    shown_proxy = f"http://127.0.0.1:{authenticating_proxy}"
+    async with comparator(
+        f"http://127.0.0.1:{uvicorn_port}/quote",
+        health_url=f"http://127.0.0.1:{uvicorn_port}/healthz",
+        proxy=shown_proxy,
+        environ={},
+    ) as it:
+        probe = await HealthMonitor(it).probe("acme")
+        call = (await it.compare("SKU-1", 1)).suppliers[0]
+    assert probe is not None and probe.status == "error"
+    assert probe.error == call.error
+    assert call.error == f"proxy {shown_proxy} answered HTTP 407 Proxy Authentication Required"

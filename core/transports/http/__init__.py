@@ -295,8 +295,14 @@ class HttpTransport:
             response = await prepared.pool.handle_async_request(request)
             try:
                 status = response.status_code
-                if not 200 <= status < 300:
-                    raise TransportError(f"HTTP {status} {response.reason_phrase}".strip())
+                if not 200 <= status < 300:  # said as a quote call's status would be
+                    error = status_error(
+                        status,
+                        response.reason_phrase.encode("ascii", "ignore"),
+                        response.headers.raw,
+                        prepared.answering_proxy,
+                    )
+                    raise TransportError(str(error))  # not "invalid": there is no quote
                 size = 0
                 async for chunk in response.aiter_raw():  # read it all: the connection is reused
                     size += len(chunk)
