@@ -83,11 +83,11 @@ def mask_url(url: str) -> str:
     authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
     userinfo, at, _ = authority.rpartition("@")
     if not at:
-        # "u:pa/ss@host": a password with a raw / (not valid, but typed) is masked too;
-        # "host:4222/x@y" is a host and port, with an @ in the path
+        # "u:pa/ss@host", "u:12#x@host": a password with a raw / ? or # (not valid, but
+        # typed) is masked too. Safety first: so is "host:4222/x@y", a host and port with
+        # an @ in its path, which cannot be told from "u:4222/x@host"
         before, at, _ = rest.partition("@")
-        _, colon, after = re.split(r"[/?#]", before, maxsplit=1)[0].partition(":")
-        if not at or not colon or after.isdigit():
+        if not at or ":" not in before:
             return url
         userinfo = before
     return f"{scheme}{sep}***@{rest[len(userinfo) + 1 :]}"

@@ -149,7 +149,8 @@ class SupplierConfig(_Section):
     def _plain_name(cls, value: str) -> str:
         if value != value.strip():
             raise ValueError(f"{value!r} has spaces at its start or end")
-        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
+        # not Cf: zero-width joiners (emoji), right-to-left marks and soft hyphens are text
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
             raise ValueError(f"{value!r} holds control characters")
         return value
 
@@ -224,6 +225,20 @@ class Config(_Section):
                     f"suppliers[{index}].name: duplicate supplier name {supplier.name!r}"
                 )
             seen.add(supplier.name)
+        return self
+
+    @model_validator(mode="after")
+    def _reachable_counts(self) -> Config:
+        count = len(self.suppliers)
+        for key, value in (
+            ("quorum", self.defaults.quorum),
+            ("min_responses", self.defaults.min_responses),
+        ):
+            if value is not None and value > count and count > 0:
+                listed = f"{count} supplier{'s' if count != 1 else ''} listed"
+                raise ValueError(
+                    f"defaults.{key}: {value} is more than the {listed}, so it can never be met"
+                )
         return self
 
     @model_validator(mode="after")

@@ -128,11 +128,17 @@ class HistoryKeeper:
     async def find(self, correlation_id: str) -> StoredComparison | None:
         return await self.service.call(lambda db: db.find(correlation_id), None)
 
-    async def fallback(self, comparison: Comparison, max_age_s: float) -> FallbackQuote | None:
-        """The newest good recorded quote for an undecided comparison (``None``: none)."""
+    async def fallback(
+        self, comparison: Comparison, max_age_s: float, currency: str | None = None
+    ) -> FallbackQuote | None:
+        """The newest good recorded quote for an undecided comparison (``None``: none), in
+        ``currency`` when the config names one."""
         now = time.time()
         return await self.service.call(
-            lambda db: find_fallback(db, comparison, max_age_s=max_age_s, now=now), None
+            lambda db: find_fallback(
+                db, comparison, max_age_s=max_age_s, now=now, currency=currency
+            ),
+            None,
         )
 
     async def aclose(self) -> None:

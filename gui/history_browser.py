@@ -141,7 +141,10 @@ class HistoryBrowser:
 
     async def _suggest(self, comparison: Comparison) -> None:
         window = self.window
-        found = await window.history.fallback(comparison, window.config.fallback.max_age)
+        config = window.config
+        found = await window.history.fallback(
+            comparison, config.fallback.max_age, config.defaults.currency
+        )
         if window.comparison is not comparison:  # another comparison is shown by now
             return
         window.fallback_note.show_fallback(found, searched=window.history.service.available)

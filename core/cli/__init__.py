@@ -75,11 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OutputFailed as exc:
         print(f"scatterdash: {exc}", file=sys.stderr)
+        reader_gone()  # nor at interpreter exit: what is left goes nowhere, quietly
         return EXIT_UNDECIDED
     try:
         sys.stdout.flush()  # a reader that has left is found here, not at interpreter exit
     except BrokenPipeError:  # the command's own outcome (1: undecided) still stands
         reader_gone()
+    except OSError as exc:
+        print(f"scatterdash: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        reader_gone()
+        return EXIT_UNDECIDED
     return code
 
 

@@ -69,9 +69,11 @@ class CliHistory:
             stop_recording()
             finished = self._finished
             if self.want_fallback and finished is not None and not finished.decided:
-                max_age = config.fallback.max_age
+                max_age, currency = config.fallback.max_age, config.defaults.currency
                 self.fallback = await service.call(
-                    lambda db: find_fallback(db, finished, max_age_s=max_age, now=time.time()),
+                    lambda db: find_fallback(
+                        db, finished, max_age_s=max_age, now=time.time(), currency=currency
+                    ),
                     None,
                 )
             await service.aclose()

@@ -105,13 +105,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def check_reachable(config: Config, args: argparse.Namespace) -> None:
-    """A quorum or minimum no comparison on this config can meet: a usage error, at once.
-    A flag the strategy does not read is said on stderr (the comparison goes on)."""
-    strategy = args.strategy or config.defaults.strategy
-    if args.quorum is not None and strategy != "majority":
-        sys.stderr.write(
-            f"scatterdash: --quorum is ignored: only majority reads it, not {strategy}\n"
-        )
+    """A quorum or minimum no comparison on this config can meet: a usage error, at once."""
     count = len(config.suppliers)
     for flag, given, key, configured in (
         ("--quorum", args.quorum, "defaults.quorum", config.defaults.quorum),
@@ -167,6 +161,11 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     else:
         config = load_config(args.config)
         check_reachable(config, args)  # before any connection is made
+        strategy = args.strategy or config.defaults.strategy
+        if args.quorum is not None and strategy != "majority":  # said, and the rest goes on
+            sys.stderr.write(
+                f"scatterdash: --quorum is ignored: only majority reads it, not {strategy}\n"
+            )
         lift_file_limit(len(config.suppliers))
         comparison = asyncio.run(_compare(config, args, history))
     if args.json:

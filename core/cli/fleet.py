@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -113,8 +114,8 @@ def _build(args: argparse.Namespace) -> Fleet:
         if supplier.transport != "http":
             sys.stderr.write(
                 f"scatterdash: fleet: {supplier.name} ({supplier.transport}) is not run here: "
-                f"broker suppliers are served by `scatterdash responder --config {path} "
-                f"--name {supplier.name}`\n"
+                f"broker suppliers are served by `scatterdash responder --config "
+                f"{shlex.quote(str(path))} --name {shlex.quote(supplier.name)}`\n"
             )
     return fleet
 

@@ -21,6 +21,7 @@ from core.cli._common import (
     EXIT_OK,
     EXIT_UNDECIDED,
     EXIT_USAGE,
+    OutputFailed,
     Subparsers,
     add_command,
     add_verbose,
@@ -194,6 +195,10 @@ def _with_history(handler: Handler) -> Callable[[argparse.Namespace], int]:
         except HistoryUnavailable as exc:
             print(f"scatterdash: history unavailable: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except BrokenPipeError:
+            raise  # the reader left: main() ends quietly
+        except OSError as exc:  # the exports write as they go: a full disk, say
+            raise OutputFailed(f"cannot write the output: {exc.strerror or exc}") from None
         finally:
             database.close()
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from core._breaker import Outcome
 from core._config import HealthSettings
+from core._engine import printable
 from core._errors import InvalidReplyError, TransportError
 from core._events import ProbeCompleted
 from core._network import network_options
@@ -170,9 +171,9 @@ class HealthMonitor:
             status = Status.TIMEOUT
             error = f"no reply within the supplier timeout ({destination.timeout:g} s)"
         except InvalidReplyError as exc:
-            status, error = Status.INVALID, str(exc)
+            status, error = Status.INVALID, printable(str(exc))
         except TransportError as exc:
-            status, error = Status.ERROR, str(exc)
+            status, error = Status.ERROR, printable(str(exc))
         except asyncio.CancelledError:
             breaker.record(Outcome.IGNORED, generation=generation)
             raise

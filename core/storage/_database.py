@@ -455,8 +455,10 @@ class HistoryDatabase:
         since: float,
         now: float,
         exclude: str | None = None,
+        currency: str | None = None,
     ) -> tuple[HistorySummary, OutcomeRecord] | None:
-        """The newest comparison's best valid, in-stock, unexpired quote for this request."""
+        """The newest comparison's best valid, in-stock, unexpired quote for this request
+        (in ``currency`` when one is given)."""
         columns = ", ".join(f"o.{name}" for name in _OUTCOME_COLUMNS.split(", "))
         rows = self._read(
             lambda db: db.execute(
@@ -471,7 +473,10 @@ class HistoryDatabase:
         )
         for row in rows:
             outcome = _outcome(row[13:])
-            if outcome.quote is not None and _still_valid(outcome.quote.get("valid_until"), now):
+            quote = outcome.quote
+            if quote is None or (currency is not None and quote.get("currency") != currency):
+                continue
+            if _still_valid(quote.get("valid_until"), now):
                 return _summary(row[:13]), outcome
         return None
 

@@ -49,7 +49,12 @@ class FallbackQuote:
 
 
 def find_fallback(
-    database: HistoryDatabase, comparison: Comparison, *, max_age_s: float, now: float
+    database: HistoryDatabase,
+    comparison: Comparison,
+    *,
+    max_age_s: float,
+    now: float,
+    currency: str | None = None,
 ) -> FallbackQuote | None:
     """For an undecided ``comparison``: the newest valid, in-stock, unexpired quote for the
     same product and quantity recorded within ``max_age_s`` (not from ``comparison``
@@ -61,6 +66,7 @@ def find_fallback(
         comparison.quantity,
         since=now - max_age_s,
         exclude=comparison.correlation_id,
+        currency=currency,
         now=now,
     )
     if found is None:

@@ -347,16 +347,19 @@ async def serve(
     answered = _Answered()
 
     async def answer(partition: Any, record: Any) -> None:
-        reply = await handler(record.value or b"")
-        reply_topic = _header(record.headers, REPLY_TOPIC_HEADER)
-        wire_id = _header(record.headers, CORRELATION_HEADER)
-        if reply is not None and reply_topic:
-            headers = [("content-type", JSON.encode())]
-            if wire_id is not None:
-                headers.append((CORRELATION_HEADER, wire_id.encode()))
-            with contextlib.suppress(aiokafka.errors.KafkaError):
-                await producer.send(reply_topic, reply, headers=headers)
-        answered.answered(partition, record.offset)
+        try:
+            reply = await handler(record.value or b"")
+            reply_topic = _header(record.headers, REPLY_TOPIC_HEADER)
+            wire_id = _header(record.headers, CORRELATION_HEADER)
+            if reply is not None and reply_topic:
+                headers = [("content-type", JSON.encode())]
+                if wire_id is not None:
+                    headers.append((CORRELATION_HEADER, wire_id.encode()))
+                with contextlib.suppress(aiokafka.errors.KafkaError):
+                    await producer.send(reply_topic, reply, headers=headers)
+        except Exception:  # a bug in the handler: this request only, and commits go on
+            log.exception("cannot answer a request")
+        answered.answered(partition, record.offset)  # not reached when cancelled
 
     try:
         await asyncio.wait_for(producer.start(), START_TIMEOUT_S)

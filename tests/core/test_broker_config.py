@@ -185,7 +185,10 @@ def test_broker_env_is_read_when_the_comparator_is_built() -> None:
         ("amqp://ops:Hunter2@rabbit:5672/ops@eu", "amqp://***@rabbit:5672/ops@eu"),
         ("amqp://u:p@ss@h/v", "amqp://***@h/v"),
         ("amqp://guest:pa/SECRET@127.0.0.1:5672/", "amqp://***@127.0.0.1:5672/"),
-        ("nats://h:4222?name=a@b", "nats://h:4222?name=a@b"),
+        # safety first: an @ after a colon cannot be told from a password's
+        ("nats://h:4222?name=a@b", "nats://***@b"),
+        ("amqp://u:2024/secret@host", "amqp://***@host"),
+        ("amqp://u:12#x@host", "amqp://***@host"),
     ],
 )
 def test_mask_url(url: str, masked: str) -> None:

@@ -66,3 +66,21 @@ async def test_watch_into_a_full_disk_stops_with_one_line_and_exit_1(tmp_path: P
         _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     assert err.decode() == "scatterdash: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+async def test_an_export_into_a_full_disk_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCATTERDASH_DATA_DIR", str(tmp_path))
+    code, _, err = await scatterdash("compare", "--demo", "--product", "SKU-1", "--quantity", "2")
+    assert code == 0, err
+    for export in (("--format", "json"), ("--format", "csv")):
+        with open("/dev/full", "w") as full:  # noqa: ASYNC230 - a device, no I/O wait
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "gui.launcher", "history", "export", *export,
+                stdout=full, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _, raw = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 1, export
+        assert raw.decode() == "scatterdash: cannot write the output: No space left on device\n"

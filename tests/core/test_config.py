@@ -44,6 +44,12 @@ def test_a_good_config_loads(tmp_path: Path) -> None:
     assert config.suppliers[0].timeout == 1.0
 
 
+def test_names_may_hold_joiners_and_direction_marks() -> None:
+    for name in ("👨\u200d👩\u200d👧 Family", "חנות\u200f", "ACME\xadparts"):
+        config = core.parse_config({"suppliers": [{"name": name, "url": "http://127.0.0.1:9/q"}]})
+        assert config.suppliers[0].name == name
+
+
 def test_the_demo_config_loads() -> None:
     config = core.load_config(core.resource("demo.toml"))
     assert len(config.suppliers) >= 10
@@ -105,6 +111,10 @@ def test_the_demo_config_loads() -> None:
             "breaker.window_size: Input should be less than or equal to 1000000",
         ),
         ("x = " + "[" * 5000, "invalid TOML: nested too deeply"),
+        (
+            GOOD.replace("min_responses = 1", "min_responses = 3"),
+            "defaults.min_responses: 3 is more than the 2 suppliers listed, so it can never be met",
+        ),
         (
             GOOD.replace('name = "acme"', 'name = "acme "'),
             "suppliers[0].name: 'acme ' has spaces at its start or end",

@@ -336,6 +336,10 @@ async def test_the_fallback_is_the_newest_good_quote_within_max_age(tmp_path: Pa
     assert document["product_id"] == "SKU-1" and 0 <= document["age_s"] < 60
     assert find_fallback(database, newer, max_age_s=3600, now=now + 7200) is None  # too old
     assert find_fallback(database, older, max_age_s=3600, now=now) is None  # decided
+    # with [defaults] currency, a quote recorded in another is never offered
+    assert find_fallback(database, newer, max_age_s=3600, now=now, currency="USD") is None
+    in_euros = find_fallback(database, newer, max_age_s=3600, now=now, currency="EUR")
+    assert in_euros is not None and in_euros.supplier == "c"
     database.close()
 
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 import core
 from core import Status
+from core.health import HealthMonitor
 from core.transports.http._decoding import CappedDecoder
 from tests.support.scripted import ScriptedFleet, raw
 from tests.support.wire import QUOTE, read_request
@@ -352,3 +353,22 @@ async def test_chunked_trailers_are_not_taken_for_headers() -> None:
         async with core.PriceComparator(config(url)) as comparator:
             results = [(await comparator.compare("SKU-1", 1)).suppliers[0] for _ in range(2)]
     assert [r.status for r in results] == [core.Status.OK] * 2, [r.error for r in results]
+
+
+async def test_a_probe_s_error_reaches_nobody_with_control_characters() -> None:
+    """A health_url's reason phrase goes to watch's terminal, the window and the history."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: int
+    ) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 503 Down\x1b[2J\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    async with hand_server(handle) as (url, _):
+        config = core.parse_config(
+            {"suppliers": [{"name": "s", "url": url, "health_url": url.replace("quote", "up")}]}
+        )
+        async with core.PriceComparator(config) as comparator:
+            probe = await HealthMonitor(comparator).probe("s")
+    assert probe is not None and probe.error == "HTTP 503 Down\\x1b[2J"
