@@ -138,3 +138,69 @@ async def test_a_call_cancelled_while_connecting_leaves_nothing_running(
         assert len(broker.consumers) == 2
     finally:
         await transport.aclose()
+
+
+class FakeGroupConsumer:
+    """A consumer group member with one partition: records handed out once, commits kept."""
+
+    def __init__(self, records: list[FakeRecord]) -> None:
+        self.partition = "quotes.k-0"
+        self.records = records
+        self.commits: list[dict[Any, int]] = []
+        self.listener: Any = None
+        self.handed = asyncio.Event()
+
+    async def start(self) -> None:
+        pass
+
+    def subscribe(self, topics: list[str], listener: Any) -> None:
+        self.listener = listener
+
+    async def committed(self, partition: Any) -> int | None:
+        return 0
+
+    async def position(self, partition: Any) -> int:
+        return 0
+
+    async def getmany(self, timeout_ms: int) -> dict[Any, list[Any]]:
+        if not self.handed.is_set():
+            await self.listener.on_partitions_assigned([self.partition])
+            self.handed.set()
+            return {self.partition: self.records}
+        await asyncio.sleep(timeout_ms / 1000)  # a fetch with nothing new: its timeout
+        return {}
+
+    async def commit(self, offsets: dict[Any, int]) -> None:
+        self.commits.append(dict(offsets))
+
+    async def stop(self) -> None:
+        pass
+
+
+async def test_a_handler_that_fails_does_not_hold_back_its_partition_s_commits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = [FakeRecord(body, []) for body in (b"boom", b"fine")]
+    for offset, record in enumerate(records):
+        record.offset = offset  # type: ignore[attr-defined]
+    consumer = FakeGroupConsumer(records)
+    answered = asyncio.Event()
+
+    async def handler(body: bytes) -> bytes | None:
+        if body == b"boom":
+            raise RuntimeError("a bug in the adapter")
+        answered.set()
+        return None
+
+    async def no_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
+        pass
+
+    monkeypatch.setattr(kafka, "ensure_topic", no_topic)
+    monkeypatch.setattr(kafka.aiokafka, "AIOKafkaConsumer", lambda **_: consumer)
+    monkeypatch.setattr(kafka.aiokafka, "AIOKafkaProducer", lambda **_: FakeProducer(FakeBroker()))
+    serving = asyncio.create_task(kafka.serve("127.0.0.1:9", "quotes.k", "k", handler))
+    await asyncio.wait_for(answered.wait(), 5)
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+    # both taken, both done with (one by failing): the group moves on past both
+    assert consumer.commits[-1] == {consumer.partition: 2}
