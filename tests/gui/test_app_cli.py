@@ -229,21 +229,22 @@ def test_an_unset_api_key_at_launch_is_also_a_dialog_where_one_is_seen(
     assert task.result() == 2
 
 
-def _headless_env(tmp_path: Path) -> dict[str, str]:
+def _headless(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The app run with no display server at all and no platform asked for."""
     hidden = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
-    return {k: v for k, v in _env(tmp_path).items() if k not in hidden}
+    return subprocess.run(
+        [sys.executable, "-m", "gui.launcher", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in _env(tmp_path).items() if k not in hidden},
+        cwd=tmp_path,
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's default there is xcb")
 def test_without_a_display_the_window_is_one_line_not_a_qt_abort(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gui.launcher"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_headless_env(tmp_path),
-        cwd=tmp_path,
-    )
+    done = _headless(tmp_path)
     assert done.returncode == 1, done.stderr
     assert done.stderr == app.NO_DISPLAY
 
@@ -251,13 +252,6 @@ def test_without_a_display_the_window_is_one_line_not_a_qt_abort(tmp_path: Path)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's default there is xcb")
 def test_without_a_display_a_screenshot_is_still_taken(tmp_path: Path) -> None:
     shot = tmp_path / "window.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "gui.launcher", "--screenshot", str(shot)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_headless_env(tmp_path),
-        cwd=tmp_path,
-    )
+    done = _headless(tmp_path, "--screenshot", str(shot))
     assert done.returncode == 0, done.stderr
     assert shot.stat().st_size > 10_000
