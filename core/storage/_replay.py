@@ -26,8 +26,6 @@ from core.storage._records import OutcomeRecord, StoredComparison
 
 __all__ = ["recorded_comparison", "replay", "replay_document"]
 
-REPLAY_CANCELLED = "cancelled: the replayed strategy had decided"
-
 
 def _result(product_id: str, outcome: OutcomeRecord) -> SupplierResult[Quote]:
     quote = None
@@ -56,15 +54,17 @@ def replay(
     queried = [o for o in stored.outcomes if o.status != Status.CIRCUIT_OPEN]
     chosen.begin(len(queried))
     decided_at: float | None = None
+    reason = ""
     for outcome in sorted(queried, key=lambda o: o.arrival_order):
         arrived = outcome.arrival_ms or 0.0
         if decided_at is not None:  # the engine would have cancelled it at decided_at
             results[outcome.position] = SupplierResult(
-                outcome.supplier, Status.CANCELLED, decided_at, error=REPLAY_CANCELLED
+                outcome.supplier, Status.CANCELLED, decided_at, error=reason
             )
             continue
         if chosen.offer(results[outcome.position]):
             decided_at = arrived
+            reason = chosen.cut_off_reason  # the engine's words: decided, or out of reach
     settled_early = decided_at is not None
     if decided_at is None:
         arrivals = [o.arrival_ms or 0.0 for o in queried]

@@ -105,12 +105,18 @@ def test_replay_stops_where_the_strategy_would_have_decided() -> None:
         "c": core.Status.OK,
         "d": core.Status.CANCELLED,
     }
+    # cut off in the engine's own words, as `compare` would have shown them
+    assert {r.error for r in first.suppliers if r.status is core.Status.CANCELLED} == {
+        "cancelled: the strategy had decided"
+    }
     majority = replay(recorded, "majority", quorum=2)  # c and d agree on 30.00
     assert majority.winner is not None and majority.winner.supplier == "c"
     assert majority.elapsed_ms == 45.0
     unmet = replay(recorded, "majority", quorum=3)  # hopeless once a disagrees, at 40 ms
     assert not unmet.decided and unmet.error == "quorum not reached: required 3, best agreement 1"
     assert unmet.elapsed_ms == 40.0
+    cut = [r.error for r in unmet.suppliers if r.status is core.Status.CANCELLED]
+    assert cut == ["cancelled: quorum out of reach"]
     assert not replay(recorded, "best", min_responses=5).decided
     everything = replay(recorded, "all")
     assert [q.supplier for q in everything.ranked or ()] == ["a", "b", "c", "d"]
