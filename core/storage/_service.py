@@ -271,7 +271,9 @@ def _lower_this_threads_priority() -> None:
     # thread id would renice the whole process (or fail), so the writer keeps the default.
     if sys.platform != "linux":
         return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    thread = threading.get_native_id()
+    try:  # never lowered: a process already nicer than that keeps its own
+        nice = max(os.getpriority(os.PRIO_PROCESS, thread), BACKGROUND_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, thread, nice)
     except OSError as exc:  # a sandbox may forbid it: recording goes on at normal priority
         log.debug("history: the writer thread keeps its priority: %s", exc)

@@ -410,8 +410,9 @@ async def test_the_writer_thread_runs_in_the_background_and_the_loop_does_not() 
     service = HistoryService(":memory:")
     try:
         writer = await service.call(lambda db: os.getpriority(os.PRIO_PROCESS, 0), None)
-        assert writer == BACKGROUND_NICENESS
-        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < writer
+        ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert writer == max(ours, BACKGROUND_NICENESS)  # pytest itself may run niced
+        assert ours < writer or ours >= BACKGROUND_NICENESS
     finally:
         await service.aclose()
 

@@ -11,14 +11,6 @@ from aiohttp import web
 from tests.interop import apps, servers
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test says which proxy it wants; the machine's own settings stay out."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
 @pytest.fixture
 def seen() -> apps.Seen:
     return apps.Seen()
