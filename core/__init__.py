@@ -13,7 +13,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from core._addresses import host_port, public_url
 from core._breaker import BreakerState, CircuitBreaker, Outcome
 from core._broker_config import display_address, mask_url
-from core._comparator import PriceComparator
+from core._comparator import MAX_QUANTITY, PriceComparator
 from core._comparison import Comparison, PricedQuote
 from core._config import (
     STRATEGIES,
@@ -91,6 +91,7 @@ from core.transports._base import Endpoint, Transport
 from core.transports.http import HttpTransport
 
 __all__ = [
+    "MAX_QUANTITY",
     "STRATEGIES",
     "AllCircuitsOpenError",
     "AllStrategy",

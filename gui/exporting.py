@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMessageBox, QWidget
 
 from core import Comparison, export_comparison
 
@@ -67,9 +67,36 @@ def open_export_dialog(
         dialog.setDefaultSuffix(FILTERS.get(name_filter, ".json").lstrip("."))
 
     def file_chosen(path: str) -> None:
-        on_chosen(target_path(path, dialog.selectedNameFilter()))
+        target = target_path(path, dialog.selectedNameFilter())
+        if target != Path(path) and target.exists():
+            # the dialog asked about the name as typed ("prices.v2"), not the one written
+            _confirm_replacing(parent, target, lambda: on_chosen(target))
+            return
+        on_chosen(target)
 
     dialog.filterSelected.connect(filter_chosen)
     dialog.fileSelected.connect(file_chosen)
     dialog.open()
     return dialog
+
+
+def _confirm_replacing(parent: QWidget, target: Path, replace: Callable[[], object]) -> QMessageBox:
+    """Ask before replacing ``target`` (window-modal, non-blocking); ``replace()`` on Yes."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Export result",
+        f"{target.name} already exists. Replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setObjectName("exportReplaceDialog")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+    def clicked(button: QAbstractButton) -> None:
+        if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+            replace()
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box

@@ -74,6 +74,7 @@ SETTINGS_VERSION = 4
 """bumped when docks are added or the default layout changes: an older saved layout is
 not restored"""
 DEFAULT_SIZE = (1440, 900)
+STATUS_MESSAGE_MS = 10_000
 DEMO_SOURCE = "resources/demo.toml"
 """what the title names as the embedded demo fleet's config"""
 FINISHING_GRACE_S = 0.5
@@ -313,6 +314,10 @@ class MainWindow(QMainWindow):
 
     async def _compare(self, ticket: Ticket) -> Comparison | None:
         self.ticket.set_running(True)
+        # what Export saves is what is shown: the previous result until this one ends
+        # is no longer on screen (a cancel or a refused ticket shows none either)
+        self.comparison = None
+        self.export_action.setEnabled(False)
         try:
             return await self.session.compare(ticket)
         except ValueError as exc:
@@ -468,6 +473,10 @@ class MainWindow(QMainWindow):
             self._refuse_config(config_error_text(exc, path))
             return False
         if self._closing or self._replacing:
+            if not self._closing:  # said, not dropped without a word
+                self.event_log.add(
+                    Level.WARNING, "config", f"not opened {path}: another config is being opened"
+                )
             await session.aclose()
             return False
         try:
@@ -510,7 +519,9 @@ class MainWindow(QMainWindow):
             await asyncio.wait([closing])
             count = len(session.config.suppliers)
             self.event_log.add(
-                Level.INFO, "config", f"opened {session.config.source}: {count} suppliers"
+                Level.INFO,
+                "config",
+                f"opened {session.config.source}: {count} supplier{'s' if count != 1 else ''}",
             )
         finally:
             self._replacing = False
@@ -549,7 +560,10 @@ class MainWindow(QMainWindow):
             written = await exporting.export(comparison, path)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.event_log.add(Level.ERROR, "export", f"cannot export to {path}: {reason}")
+            message = f"cannot export to {path}: {reason}"
+            self.event_log.add(Level.ERROR, "export", message)
+            # the Event log may be a tab behind History or Health: said where it is seen
+            self.statusBar().showMessage(f"Export failed: {message}", STATUS_MESSAGE_MS)
             return None
         what = f"{comparison.quantity} × {comparison.product_id} ({comparison.strategy})"
         self.event_log.add(Level.INFO, "export", f"exported {what} to {written}")

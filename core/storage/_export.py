@@ -6,8 +6,11 @@ config and no headers: API keys cannot end up here.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,21 +46,38 @@ def _entry(comparison: Comparison) -> dict[str, Any]:
 
 
 def export_comparison(comparison: Comparison, path: str | Path) -> Path:
-    """Write one comparison as ``.json`` (the CLI's object) or ``.csv`` (its quotes)."""
+    """Write one comparison as ``.json`` (the CLI's object) or ``.csv`` (its quotes).
+
+    Written whole or not at all: into a temporary file beside ``path``, renamed over it
+    once complete, so a failure (a full disk) never leaves half a file, nor destroys the
+    one it was to replace."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".json":
-        path.write_text(json.dumps(_entry(comparison), indent=2) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        winner = comparison.winner.supplier if comparison.winner and comparison.decided else None
-        with path.open("w", newline="", encoding="utf-8") as file:
-            writer = csv.DictWriter(file, fieldnames=QUOTE_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            for quote in comparison.quotes:
-                writer.writerow({"winner": quote.supplier == winner, **quote.to_dict()})
-    else:
+    if suffix not in (".json", ".csv"):
         raise ValueError(f"{path.name}: export as .json or .csv")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
+            if suffix == ".json":
+                file.write(json.dumps(_entry(comparison), indent=2) + "\n")
+            else:
+                _write_quotes_csv(comparison, file)
+        # mkstemp makes it private: the mode of the file it replaces, else a usual one
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     return path
+
+
+def _write_quotes_csv(comparison: Comparison, file: TextIO) -> None:
+    winner = comparison.winner.supplier if comparison.winner and comparison.decided else None
+    writer = csv.DictWriter(file, fieldnames=QUOTE_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for quote in comparison.quotes:
+        writer.writerow({"winner": quote.supplier == winner, **quote.to_dict()})
 
 
 HISTORY_CSV_COLUMNS = (

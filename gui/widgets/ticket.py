@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import STRATEGIES, Defaults
+from core import MAX_QUANTITY, STRATEGIES, Defaults
 from gui.icons import icon
 from gui.session import Ticket
 
@@ -49,7 +49,7 @@ class TicketPanel(QWidget):
 
         self.quantity_spin = QSpinBox(self)
         self.quantity_spin.setObjectName("quantitySpin")
-        self.quantity_spin.setRange(1, 1_000_000)
+        self.quantity_spin.setRange(1, MAX_QUANTITY)  # the engine's own bound
         self.quantity_spin.setValue(10)
         self.quantity_spin.setGroupSeparatorShown(True)
 
@@ -77,8 +77,8 @@ class TicketPanel(QWidget):
 
         self.timeout_spin = QDoubleSpinBox(self)
         self.timeout_spin.setObjectName("timeoutSpin")
-        self.timeout_spin.setRange(0.1, 3600.0)
-        self.timeout_spin.setDecimals(1)
+        self.timeout_spin.setRange(0.01, 3600.0)  # a config's 0.25 s stays 0.25, not 0.3
+        self.timeout_spin.setDecimals(2)
         self.timeout_spin.setSingleStep(0.5)
         self.timeout_spin.setSuffix(" s")
         self.timeout_spin.setValue(defaults.timeout)

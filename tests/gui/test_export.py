@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 import gui.exporting
 from core.fleet import Fleet
@@ -124,3 +124,70 @@ def test_export_dialog_is_opened_not_executed(
     aloop.until(lambda: any("chosen.csv" in m for m in window.event_log.messages()))
     assert expected.read_text(encoding="utf-8").startswith("winner,supplier")
     assert QApplication.activeModalWidget() is None
+
+
+def test_a_dotted_name_asks_before_replacing_the_file_it_becomes(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    """The dialog asks about "prices.v2"; the file written is "prices.v2.json"."""
+    healthy(fleet)
+    window = make_window()
+    compare(aloop, window)
+    existing = tmp_path / "prices.v2.json"
+    existing.write_text("OLD", encoding="utf-8")
+    window.export_action.trigger()
+    dialog = window.findChild(QFileDialog, "exportDialog")
+    dialog.setDirectory(str(tmp_path))
+    dialog.selectFile("prices.v2")
+    dialog.accept()
+    box = window.findChild(QMessageBox, "exportReplaceDialog")
+    assert box is not None and box.isVisible()
+    assert existing.read_text(encoding="utf-8") == "OLD"  # nothing written before the answer
+    box.button(QMessageBox.StandardButton.Yes).click()
+    aloop.until(lambda: existing.read_text(encoding="utf-8").startswith("{"))
+
+
+def test_a_failed_export_leaves_the_file_it_was_to_replace(
+    aloop: AsyncLoop,
+    fleet: Fleet,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    healthy(fleet)
+    window = make_window()
+    set_strategy(window, "all")
+    compare(aloop, window)
+    target = tmp_path / "result.csv"
+    target.write_text("OLD", encoding="utf-8")
+
+    def disk_full(self: Any, row: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(csv.DictWriter, "writerow", disk_full)
+    assert _run_export(aloop, window, target) is None
+    assert target.read_text(encoding="utf-8") == "OLD"
+    assert not list(tmp_path.glob(".result.csv.*"))  # no temporary left behind
+    assert "Export failed" in window.statusBar().currentMessage()
+
+
+def test_what_export_saves_is_what_is_shown(
+    aloop: AsyncLoop, fleet: Fleet, make_window: Callable[..., MainWindow]
+) -> None:
+    """A new comparison hides the last one: Export waits for the new one's end (and a
+    cancelled one leaves nothing to export)."""
+    healthy(fleet)
+    window = make_window()
+    compare(aloop, window)
+    assert window.export_action.isEnabled()
+    for supplier in fleet.suppliers:
+        fleet.set_faults(supplier.name, hang=True)
+    shown = window.run
+    task = window.start_comparison()
+    assert task is not None
+    aloop.until(lambda: window.run is not shown)  # the new one has started
+    assert not window.export_action.isEnabled() and window.comparison is None
+    assert window.cancel_comparison()
+    aloop.until(task.done)
+    assert not window.export_action.isEnabled()
+    assert window.export_result(Path("/nonexistent/x.json")) is None

@@ -12,12 +12,13 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QSpinBox
 from pytestqt.qtbot import QtBot
 
-from core import BreakerState, Status
+from core import BreakerState, Defaults, Status
 from core.fleet import Fleet
 from gui import MainWindow, theme
 from gui.errors import install_hooks
 from gui.main_window import DEFAULT_SIZE
 from gui.session import BreakerAction
+from gui.widgets.ticket import TicketPanel
 from tests.gui.conftest import AsyncLoop, compare, healthy
 
 pytestmark = pytest.mark.gui
@@ -171,3 +172,12 @@ def test_closing_with_a_history_filter_still_pending_starts_nothing(
     window.close()
     aloop.run(window.aclose())
     assert not window.history_panel._filter_timer.isActive()
+
+
+def test_the_ticket_keeps_the_values_it_is_given(qtbot: QtBot) -> None:
+    """A quantity the engine takes and a config's timeout are not silently rounded."""
+    ticket = TicketPanel(Defaults(timeout=0.25), 12)
+    qtbot.addWidget(ticket)
+    assert ticket.ticket().timeout == 0.25
+    ticket.fill("SKU-1", 5_000_000, "best")
+    assert ticket.ticket().quantity == 5_000_000
