@@ -126,6 +126,11 @@ def check_reachable(config: Config, args: argparse.Namespace) -> None:
 
 async def _compare(config: Config, args: argparse.Namespace, history: CliHistory) -> Comparison:
     check_reachable(config, args)
+    strategy = args.strategy or config.defaults.strategy
+    if args.quorum is not None and strategy != "majority":  # said, and the rest goes on
+        sys.stderr.write(
+            f"scatterdash: --quorum is ignored: only majority reads it, not {strategy}\n"
+        )
     async with PriceComparator(config) as comparator, history.recording(comparator):
         with LiveProgress(comparator.events, sys.stderr) as progress:
             comparison = await comparator.compare(
@@ -161,11 +166,6 @@ def run_compare(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     else:
         config = load_config(args.config)
         check_reachable(config, args)  # before any connection is made
-        strategy = args.strategy or config.defaults.strategy
-        if args.quorum is not None and strategy != "majority":  # said, and the rest goes on
-            sys.stderr.write(
-                f"scatterdash: --quorum is ignored: only majority reads it, not {strategy}\n"
-            )
         lift_file_limit(len(config.suppliers))
         comparison = asyncio.run(_compare(config, args, history))
     if args.json:

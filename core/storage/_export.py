@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import tempfile
@@ -55,21 +56,44 @@ def export_comparison(comparison: Comparison, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise ValueError(f"{path.name}: export as .json or .csv")
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if suffix == ".json":
+        text = json.dumps(_entry(comparison), indent=2) + "\n"
+    else:
+        rows = io.StringIO(newline="")
+        _write_quotes_csv(comparison, rows)
+        text = rows.getvalue()
+    _replace_whole(Path(os.path.realpath(path)), text)  # through a link, to its file
+    return path
+
+
+def _replace_whole(target: Path, text: str) -> None:
+    try:
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except PermissionError:  # a file the user may write, in a directory they may not
+        target.write_text(text, encoding="utf-8", newline="")
+        return
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
-            if suffix == ".json":
-                file.write(json.dumps(_entry(comparison), indent=2) + "\n")
-            else:
-                _write_quotes_csv(comparison, file)
-        # mkstemp makes it private: the mode of the file it replaces, else a usual one
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
+            file.write(text)
+        # mkstemp makes it private: the replaced file's mode, else what open() would give
+        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else _new_mode())
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    return path
+
+
+def _new_mode() -> int:
+    """0o666 less the process's umask, read without setting it (os.umask would change it
+    for every thread while this runs on a worker thread)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    return 0o644
 
 
 def _write_quotes_csv(comparison: Comparison, file: TextIO) -> None:

@@ -319,3 +319,8 @@ async def test_a_quorum_for_another_strategy_is_said_to_be_ignored_once(tmp_path
         )  # fmt: skip
     assert code == 0
     assert err == "scatterdash: --quorum is ignored: only majority reads it, not best\n"
+    code, _, err = await scatterdash(
+        "compare", "--demo", "--product", "SKU-1", "--quantity", "2",
+        "--strategy", "best", "--quorum", "2",
+    )  # fmt: skip
+    assert err == "scatterdash: --quorum is ignored: only majority reads it, not best\n"
