@@ -49,6 +49,7 @@ from core._errors import AllCircuitsOpenError, InvalidReplyError, TransportError
 from core._events import CallResult, CallSent, Emitter, Event
 from core._results import Status, SupplierResult
 from core._strategies import Decision, Strategy
+from core._validation import printable
 
 __all__ = ["OWN_TIMEOUT_REASON", "Destination", "ScatterGather", "ScatterOutcome"]
 
@@ -105,16 +106,6 @@ def _outcome_for_breaker(result: SupplierResult[Any]) -> Outcome:
 
 async def _raising(error: Exception) -> Any:
     raise error
-
-
-#: C0 and C1 control characters, as Python escapes: an error's text may come from a
-#: supplier (a reason phrase, an adapter's {"error": ...}) and reaches terminals and tables
-_ESCAPED = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def printable(text: str) -> str:
-    """``text`` with its control characters escaped (``\\x1b``, ``\\n``)."""
-    return text.translate(_ESCAPED)
 
 
 def _failure(destination: Destination[Any, Any], error: BaseException) -> tuple[Status, str, bool]:

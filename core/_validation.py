@@ -1,4 +1,5 @@
-"""One line for a pydantic ValidationError, and the field types our models share."""
+"""One line for a pydantic ValidationError, the field types our models share, and text made
+safe to print."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationError
 
-__all__ = ["Number", "describe"]
+__all__ = ["Number", "describe", "printable"]
 
 
 def _int_to_float(value: Any) -> Any:
@@ -60,3 +61,13 @@ def describe(error: ValidationError, *, root: str = "") -> str:
     if not where or message.startswith(where):  # model-level checks name their key
         return f"{message}{suffix}"
     return f"{where}: {message}{suffix}"
+
+
+#: C0 and C1 control characters, as Python escapes: an error's text may come from a
+#: supplier (a reason phrase, an adapter's {"error": ...}) and reaches terminals and tables
+_ESCAPED = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped (``\\x1b``, ``\\n``)."""
+    return text.translate(_ESCAPED)

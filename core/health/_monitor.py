@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from core._breaker import Outcome
 from core._config import HealthSettings
-from core._engine import printable
 from core._errors import InvalidReplyError, TransportError
 from core._events import ProbeCompleted
 from core._network import network_options
 from core._quotes import PriceRequest, Quote
 from core._results import Status
+from core._validation import printable
 from core.transports._base import Endpoint
 
 if TYPE_CHECKING:
