@@ -22,6 +22,7 @@ from core._network import network_options
 from core._quotes import PriceRequest, Quote, QuoteCodec
 from core._results import SupplierResult
 from core._strategies import Judging, make_strategy
+from core._validation import printable
 from core.health._monitor import HealthMonitor
 from core.transports._base import EagerTransport, Endpoint, Transport
 from core.transports._factory import TransportSet
@@ -275,7 +276,7 @@ def product_id_problem(product_id: str) -> str | None:
         product_id.encode()
     except UnicodeEncodeError:  # a command-line argument that was not UTF-8
         return "must be text (it holds bytes that are not UTF-8)"
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in product_id):
+    if printable(product_id) != product_id:
         return "must not hold control characters"
     return None
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from core._config import load_config
 from core._file_limit import lift_file_limit
 from core._resources import resource
+from core._whole_file import write_whole
 from core.cli._common import (
     EXIT_OK,
     Subparsers,
@@ -126,17 +124,7 @@ def write_config(fleet: Fleet, path: str | Path, header: str = "") -> None:
     The file is created readable by its owner only (``mkstemp``): a profile's broker URL
     may carry credentials, and the written config holds it as the profile did.
     """
-    path = Path(path)
-    text = dump_config(fleet.config, header)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_whole(path, dump_config(fleet.config, header), private=True)
 
 
 def _header(fleet: Fleet) -> str:

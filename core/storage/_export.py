@@ -6,18 +6,16 @@ config and no headers: API keys cannot end up here.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
 from core._comparison import Comparison
+from core._whole_file import write_whole
 from core.storage._records import QUOTE_FIELDS, HistorySummary, OutcomeRecord, iso
 
 __all__ = ["HISTORY_CSV_COLUMNS", "export_comparison", "write_history_csv", "write_history_json"]
@@ -49,9 +47,8 @@ def _entry(comparison: Comparison) -> dict[str, Any]:
 def export_comparison(comparison: Comparison, path: str | Path) -> Path:
     """Write one comparison as ``.json`` (the CLI's object) or ``.csv`` (its quotes).
 
-    Written whole or not at all: into a temporary file beside ``path``, renamed over it
-    once complete, so a failure (a full disk) never leaves half a file, nor destroys the
-    one it was to replace."""
+    Written whole or not at all (:func:`core._whole_file.write_whole`): a failure (a full
+    disk) never leaves half a file, nor destroys the one it was to replace."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
@@ -62,38 +59,8 @@ def export_comparison(comparison: Comparison, path: str | Path) -> Path:
         rows = io.StringIO(newline="")
         _write_quotes_csv(comparison, rows)
         text = rows.getvalue()
-    _replace_whole(Path(os.path.realpath(path)), text)  # through a link, to its file
+    write_whole(path, text)
     return path
-
-
-def _replace_whole(target: Path, text: str) -> None:
-    try:
-        fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except PermissionError:  # a file the user may write, in a directory they may not
-        target.write_text(text, encoding="utf-8", newline="")
-        return
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as file:
-            file.write(text)
-        # mkstemp makes it private: the replaced file's mode, else what open() would give
-        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else _new_mode())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _new_mode() -> int:
-    """0o666 less the process's umask, read without setting it (os.umask would change it
-    for every thread while this runs on a worker thread)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    return 0o644
 
 
 def _write_quotes_csv(comparison: Comparison, file: TextIO) -> None:
